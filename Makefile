@@ -1,0 +1,31 @@
+# Two commands for a newcomer: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_INDEX := .huiyi-demo
+
+.PHONY: demo test install clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+test: install
+	$(BIN)/python -m pytest
+
+demo: install
+	$(BIN)/huiyi check corpus/samples
+	$(BIN)/huiyi index corpus/samples --index $(DEMO_INDEX) --rebuild
+	$(BIN)/huiyi search cooperativization --index $(DEMO_INDEX) --limit 3
+	$(BIN)/huiyi search '合作化' --index $(DEMO_INDEX) --limit 3
+	$(BIN)/huiyi search '"blind optimism"' --index $(DEMO_INDEX) --limit 3
+	$(BIN)/huiyi search '"急躁冒進"' --index $(DEMO_INDEX) --limit 3
+	$(BIN)/huiyi search 'speaker:"Deng Zihui" optimism' --index $(DEMO_INDEX) --limit 3
+	printf 'cooperativization\n"blind optimism"\n合作化\n' | $(BIN)/huiyi batch - --index $(DEMO_INDEX) --format csv --limit 2
+
+clean:
+	rm -rf $(VENV) $(DEMO_INDEX) *.egg-info

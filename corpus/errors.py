@@ -1,0 +1,30 @@
+"""The one exception hierarchy of huiyi.
+
+Library code raises these; ``search/cli.py`` turns them into a message and an exit code in
+one place. Anything else escaping is a bug.
+"""
+
+
+class HuiyiError(Exception):
+    """Base of every error a user can cause; the message is meant for them."""
+
+    exit_code = 1
+
+
+class SourceError(HuiyiError):
+    """A path or file that cannot be read as a record."""
+
+
+class IndexNotFoundError(HuiyiError):
+    """A missing, corrupt, locked or incompatible index."""
+
+
+class QuerySyntaxError(HuiyiError):
+    """A query that cannot be parsed; exit code 2 like other usage errors."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, query: str = "", position: int | None = None) -> None:
+        super().__init__(message)
+        self.query = query
+        self.position = position

@@ -1,0 +1,136 @@
+"""Inline markup of one paragraph: superscripts, links, bold, quotation marks, brackets.
+
+The cleaned text is what gets indexed and shown; everything the markup said is kept beside
+it as spans into that text, so nothing is lost and nothing foreign (a footnote number, a
+``**``) ends up glued to a word.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dates import parse_date
+from .model import CrossReference, FootnoteMark, Paragraph, Quotation, Span
+
+_MARKUP = re.compile(
+    r"<sup>\s*(?P<sup>[^<>\n]{0,20}?)\s*</sup>"
+    r"|\[(?P<link_text>[^\[\]\n]{0,200})\]\((?P<link_target>[^()\s]{0,500})\)"
+    r"|(?P<br><br\s*/?>)"
+    r"|(?P<tag></?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,100})?>)"
+    r"|(?P<bold>\*\*|__)",
+    re.I,
+)
+_ORDINAL = re.compile(r"st|nd|rd|th|er|e|re|ème|eme", re.I)
+_FOOTNOTE = re.compile(r"\d{1,4}|[a-z]{1,2}|[*†‡§]{1,3}", re.I)
+_INSERTION = re.compile(r"\[[^\[\]\n]{0,500}\]")
+
+# Opening mark -> closing mark. A straight quote closes itself.
+QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』", "«": "»", "„": "“"}
+_CLOSERS = {close for close in QUOTE_PAIRS.values()}
+
+
+class _Builder:
+    """Accumulates cleaned text, folding runs of white space as it goes."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.last = ""
+
+    def emit(self, text: str) -> None:
+        if not text:
+            return
+        if self.last in ("", " ") and text[0] == " ":
+            text = text.lstrip(" ")
+            if not text:
+                return
+        self.parts.append(text)
+        self.length += len(text)
+        self.last = text[-1]
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
+    """Clean one paragraph; returns it and whether a quotation was left open at its end."""
+    raw = re.sub(r"[ \t\u00a0]+", " ", raw).strip()
+    out = _Builder()
+    footnotes: list[FootnoteMark] = []
+    references: list[CrossReference] = []
+    position = 0
+    for match in _MARKUP.finditer(raw):
+        out.emit(raw[position : match.start()])
+        position = match.end()
+        following = raw[position : position + 1]
+        if match.group("sup") is not None:
+            content = match.group("sup")
+            if _ORDINAL.fullmatch(content) and out.last.isdigit():
+                out.emit(content)  # 4<sup>th</sup> -> 4th
+            elif _FOOTNOTE.fullmatch(content):
+                footnotes.append(FootnoteMark(content, out.length))
+                if out.last.isalnum() and following.isalnum():
+                    out.emit(" ")  # never glue the words on either side together
+            else:
+                out.emit(content)
+        elif match.group("link_target") is not None:
+            text, target = match.group("link_text"), match.group("link_target")
+            start = out.length
+            out.emit(text)
+            references.append(CrossReference(text, target, parse_date(text), Span(start, out.length)))
+        elif match.group("br") is not None:
+            out.emit(" ")
+        # other tags and bold markers are dropped
+    out.emit(raw[position:])
+    text = out.text().strip()
+    insertions = tuple(Span(m.start(), m.end()) for m in _INSERTION.finditer(text))
+    quotations, left_open = find_quotations(text, insertions)
+    paragraph = Paragraph(
+        text=text,
+        line=line,
+        quotations=quotations,
+        footnotes=tuple(footnotes),
+        insertions=insertions,
+        references=tuple(references),
+    )
+    return paragraph, left_open
+
+
+def find_quotations(text: str, insertions: tuple[Span, ...]) -> tuple[tuple[Quotation, ...], bool]:
+    """Top-level quoted spans; nested marks inside a quotation are part of it."""
+    quotations: list[Quotation] = []
+    opener = ""
+    start = 0
+    depth = 0
+    for index, ch in enumerate(text):
+        if not opener:
+            if ch in QUOTE_PAIRS:
+                opener, start, depth = ch, index + 1, 0
+            continue
+        closer = QUOTE_PAIRS[opener]
+        if ch == closer and opener != closer and depth:
+            depth -= 1
+        elif ch == closer:
+            quotations.append(_quotation(text, start, index, insertions, closed=True))
+            opener = ""
+        elif ch == opener and opener != closer:
+            depth += 1
+    if opener:
+        quotations.append(_quotation(text, start, len(text), insertions, closed=False))
+    return tuple(quotations), bool(opener)
+
+
+def _quotation(text: str, start: int, end: int, insertions: tuple[Span, ...], closed: bool) -> Quotation:
+    parts: list[Span] = []
+    cursor = start
+    for span in insertions:
+        if span.end <= cursor or span.start >= end:
+            continue
+        if span.start > cursor:
+            parts.append(Span(cursor, span.start))
+        cursor = max(cursor, span.end)
+    if cursor < end:
+        parts.append(Span(cursor, end))
+    words = " ".join(text[p.start : p.end].strip() for p in parts)
+    words = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(words.split()))
+    return Quotation(start, end, tuple(parts), words, closed)

@@ -1,0 +1,126 @@
+"""Finding record files and turning their bytes into text.
+
+Archives hold records typed over decades: UTF-8 with and without BOM, UTF-16 from Windows
+tools, GB18030/GBK and Big5 from older Chinese systems. The encoding used is reported so a
+researcher can see when a guess was made.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SourceError
+from .model import ParseResult, Problem
+from .parser import parse_text
+
+RECORD_SUFFIXES = (".txt", ".md")
+LEGACY_ENCODINGS = ("gb18030", "big5")
+
+
+@dataclass(frozen=True)
+class RecordFile:
+    """A record file and the name it is known by: its path under the corpus root, no suffix."""
+
+    path: Path
+    root: Path
+
+    @property
+    def meeting_id(self) -> str:
+        relative = self.path.relative_to(self.root) if self.root != self.path else Path(self.path.name)
+        return relative.with_suffix("").as_posix()
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+
+def iter_record_files(paths: Iterable[str | os.PathLike]) -> Iterator[RecordFile]:
+    """Each ``.txt``/``.md`` file under the given paths, in a stable (sorted) order."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found_any = False
+            for found in sorted(path.rglob("*")):
+                if found.is_file() and found.suffix.lower() in RECORD_SUFFIXES and not _hidden(found, path):
+                    if found.name.lower() == "readme.md":
+                        continue
+                    found_any = True
+                    yield RecordFile(found, path)
+            if not found_any:
+                raise SourceError(f"{path}: no .txt or .md records in this folder")
+        elif path.is_file():
+            yield RecordFile(path, path.parent)
+        else:
+            raise SourceError(f"{path}: no such file or folder")
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode a record's bytes; returns (text, encoding name). Raises SourceError."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace").lstrip("\ufeff"), "utf-16"
+    if b"\x00" in data:
+        utf16 = _bomless_utf16(data)
+        if utf16 is not None:
+            return utf16
+        raise SourceError("binary file (contains NUL bytes): not a text record")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return _guess_legacy(data)
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without BOM: ASCII-heavy text has NULs in every other byte."""
+    for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+        if zeros.count(0) >= len(zeros) * 0.3:
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                continue
+    return None
+
+
+def _guess_legacy(data: bytes) -> tuple[str, str]:
+    """GB18030 or Big5: ask charset-normalizer, limited to those two, then check strictly."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    candidates = ([best.encoding] if best is not None else []) + list(LEGACY_ENCODINGS)
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), codecs.lookup(encoding).name
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise SourceError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text")
+
+
+def read_record(record_file: RecordFile) -> ParseResult:
+    """Read and parse one file; every failure becomes a problem, nothing raises."""
+    source = record_file.display
+    try:
+        data = record_file.path.read_bytes()
+        text, encoding = decode(data)
+    except (OSError, SourceError) as error:
+        message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        return ParseResult(source, None, (Problem(source, 1, message, "error"),))
+    result = parse_text(text, source, record_file.meeting_id, encoding)
+    if encoding not in ("utf-8", "utf-8-sig") and result.meeting is not None:
+        note = Problem(source, 1, f"decoded as {encoding}", "info")
+        return ParseResult(source, result.meeting, (note,) + result.problems)
+    return result
+
+
+def read_records(paths: Iterable[str | os.PathLike]) -> Iterator[ParseResult]:
+    for record_file in iter_record_files(paths):
+        yield read_record(record_file)

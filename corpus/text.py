@@ -1,0 +1,27 @@
+"""Character-level helpers shared by the parser and the analyzers.
+
+Every function here maps one character to one character, so offsets computed on the folded
+text are offsets into the original.
+"""
+
+from __future__ import annotations
+
+_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH[0x3000] = 0x20  # ideographic space
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII forms (``１９５５``, ``ＡＰＣ``) to their ASCII twins, one for one."""
+    return text.translate(_WIDTH)
+
+
+def is_han(ch: str) -> bool:
+    """True for CJK ideographs (the characters jieba segments)."""
+    code = ord(ch)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x2FA1F
+        or code == 0x3007  # 〇
+    )

@@ -1,0 +1,267 @@
+"""The parser against the real seed record and against every quirk of FORMAT.md."""
+
+from pathlib import Path
+
+import pytest
+
+from corpus.dates import chinese_number, parse_date, parse_date_range, split_heading
+from corpus.model import DateRange, PartialDate
+from corpus.parser import parse_text
+from corpus.sources import RecordFile, read_record
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_c75d9bfc1afe58b6.txt"
+
+
+def parse(text: str):
+    result = parse_text(text, "test.txt", "test")
+    assert result.meeting is not None, result.problems
+    return result.meeting
+
+
+@pytest.fixture(scope="module")
+def seed():
+    result = read_record(RecordFile(SEED, SEED.parent))
+    assert result.meeting is not None
+    return result
+
+
+def test_seed_meeting_fields(seed):
+    meeting = seed.meeting
+    assert meeting.id == "000_c75d9bfc1afe58b6"
+    assert meeting.dates.start == PartialDate(1954, 10, 10)
+    assert meeting.dates.end == PartialDate(1954, 10, 31)
+    assert meeting.type == "4th National Mutual Aid and Cooperation Conference"
+    assert meeting.place == "Beijing"
+    assert meeting.attendance == ()
+    assert meeting.agenda == ()
+    assert [p for p in seed.problems if p.severity != "info"] == []
+
+
+def test_seed_speech(seed):
+    (speech,) = seed.meeting.speeches
+    assert speech.speaker == "Deng Zihui"
+    assert speech.date == PartialDate(1954, 10, 29)
+    assert speech.title == "Summary reports"
+    assert len(speech.paragraphs) == 2
+    quotes = [q.text for p in speech.paragraphs for q in p.quotations]
+    assert "Therefore, the whole party must be cautious and conscientious in running the cooperatives well. " \
+           "We cannot afford to be careless or act hastily." in quotes
+    assert any(q.startswith("Now there is some blind optimism.") for q in quotes)
+
+
+def test_seed_footnotes_kept_and_absent_from_text(seed):
+    (speech,) = seed.meeting.speeches
+    marks = [(f.number, p.text) for p in speech.paragraphs for f in p.footnotes]
+    assert [number for number, _ in marks] == ["3", "4"]
+    first, second = speech.paragraphs
+    assert "<sup>" not in first.text and "well.3" not in first.text and "well. If not" in first.text
+    assert 'backtrack." Meanwhile' in second.text
+    mark = first.footnotes[0]
+    assert first.text[mark.offset - 5 : mark.offset] == "well."
+
+
+def test_seed_editorial_insertions_not_quoted(seed):
+    first = seed.meeting.speeches[0].paragraphs[0]
+    assert "[i.e., poorly run cooperatives]" in first.text
+    assert all("poorly run" not in q.text for q in first.quotations)
+    assert any(first.text[s.start : s.end] == "[to do so]" for s in first.insertions)
+
+
+def test_seed_cross_reference_and_broken_paragraph(seed):
+    meeting = seed.meeting
+    (reference,) = meeting.references
+    assert reference.text == "02-04-1954" and reference.date == PartialDate(1954, 4, 2)
+    assert any("see meeting 02-04-1954." in d.text for d in meeting.decisions)
+    joined = [d for d in meeting.decisions if "Mutual assistance and cooperation must implement" in d.text]
+    assert len(joined) == 1
+    assert "Mutual assistance and cooperation must implement the principle of voluntariness" in joined[0].text
+    assert len(meeting.decisions) == 9
+    assert "1st 5-year plan" in meeting.decisions[0].text and "2nd 5-year plan" in meeting.decisions[0].text
+
+
+def test_run_together_empty_fields():
+    meeting = parse(
+        "**Dates of Meeting:** 1955\n\n**Attendance:****Major Agenda Items:****Speeches/Reports:**\n\n"
+        "**Mao Zedong:** Opening remarks\n\nWe talked.\n"
+    )
+    assert meeting.attendance == () and meeting.agenda == ()
+    assert [s.speaker for s in meeting.speeches] == ["Mao Zedong"]
+    assert meeting.speeches[0].title == "Opening remarks"
+
+
+def test_chinese_labels_and_full_width_colon():
+    meeting = parse(
+        "**会议日期：**一九五五年七月三十一日\n\n**会议类型：** 省委书记会议\n\n**会议地点：**北京\n\n"
+        "**出席：**毛泽东、刘少奇，周恩来; 邓子恢\n\n**讲话/报告：**\n\n**毛泽东：** 7月31日 关于农业合作化问题\n\n"
+        "他说：「我们应当积极地领导运动。」\n\n**决定：**\n\n会议决定推广经验。\n\n**备注：**\n\n无。\n"
+    )
+    assert meeting.dates.start == PartialDate(1955, 7, 31) and meeting.dates.end is None
+    assert meeting.type == "省委书记会议" and meeting.place == "北京"
+    assert meeting.attendance == ("毛泽东", "刘少奇", "周恩来", "邓子恢")
+    (speech,) = meeting.speeches
+    assert speech.speaker == "毛泽东" and speech.date == PartialDate(1955, 7, 31)
+    assert speech.title == "关于农业合作化问题"
+    assert speech.paragraphs[0].quotations[0].text == "我们应当积极地领导运动。"
+    assert meeting.decisions[0].text == "会议决定推广经验。"
+    assert meeting.remarks[0].text == "无。"
+
+
+def test_traditional_labels_are_recognised():
+    meeting = parse("**會議日期：** 1956年1月\n\n**會議地點：** 北京\n")
+    assert meeting.dates.start == PartialDate(1956, 1) and meeting.place == "北京"
+
+
+@pytest.mark.parametrize(
+    "written, start, end",
+    [
+        ("10-10-1954 – 31-10-1954", PartialDate(1954, 10, 10), PartialDate(1954, 10, 31)),
+        ("10-10-1954 - 31-10-1954", PartialDate(1954, 10, 10), PartialDate(1954, 10, 31)),
+        ("10-10-1954 to 31-10-1954", PartialDate(1954, 10, 10), PartialDate(1954, 10, 31)),
+        ("10-1954", PartialDate(1954, 10), None),
+        ("1954", PartialDate(1954), None),
+        ("1954年10月", PartialDate(1954, 10), None),
+        ("一九五五年七月三十一日", PartialDate(1955, 7, 31), None),
+        ("１９５５年７月", PartialDate(1955, 7), None),
+        ("1954年10月10日至31日", PartialDate(1954, 10, 10), PartialDate(1954, 10, 31)),
+        ("October 1954", PartialDate(1954, 10), None),
+        ("29 October 1954", PartialDate(1954, 10, 29), None),
+        ("1955-07-31", PartialDate(1955, 7, 31), None),
+        ("10-1953 – 03-1954", PartialDate(1953, 10), PartialDate(1954, 3)),
+    ],
+)
+def test_dates(written, start, end):
+    parsed = parse_date_range(written)
+    assert parsed == DateRange(start, end, written)
+
+
+def test_partial_dates_say_what_is_missing():
+    assert PartialDate(1954, 10).precision == "month"
+    assert PartialDate(1954, 10).missing == ("day",)
+    assert PartialDate(1954).missing == ("month", "day")
+    assert PartialDate(1954, 10).iso() == "1954-10"
+
+
+@pytest.mark.parametrize("bad", ["sometime", "31-31-1954", "31-10-1954 – 10-10-1954", "1954年13月"])
+def test_unreadable_dates(bad):
+    assert parse_date_range(bad) is None
+
+
+def test_unparsable_date_is_a_warning_with_line():
+    result = parse_text("**Dates of Meeting:**\n\nsometime in spring\n\n**Place of Meeting:** Beijing\n", "f.txt", "f")
+    assert result.meeting is not None and result.meeting.dates is None
+    (problem,) = result.problems
+    assert problem.line == 1 and "sometime in spring" in problem.message
+
+
+def test_chinese_numerals():
+    assert chinese_number("一九五五") == 1955
+    assert chinese_number("三十一") == 31
+    assert chinese_number("十") == 10
+    assert chinese_number("十二") == 12
+    assert chinese_number("二十") == 20
+
+
+@pytest.mark.parametrize(
+    "heading, date, title",
+    [
+        ("October 29 Summary reports", PartialDate(1954, 10, 29), "Summary reports"),
+        ("29 October Summary reports", PartialDate(1954, 10, 29), "Summary reports"),
+        ("10月29日 总结报告", PartialDate(1954, 10, 29), "总结报告"),
+        ("十月二十九日：总结报告", PartialDate(1954, 10, 29), "总结报告"),
+        ("Summary reports", None, "Summary reports"),
+        ("", None, ""),
+    ],
+)
+def test_speech_headings(heading, date, title):
+    meeting = DateRange(PartialDate(1954, 10, 10), PartialDate(1954, 10, 31))
+    assert split_heading(heading, meeting) == (date, title)
+
+
+def test_speech_year_crossing_new_year():
+    meeting = DateRange(PartialDate(1954, 12, 20), PartialDate(1955, 1, 5))
+    assert split_heading("January 3 Closing", meeting) == (PartialDate(1955, 1, 3), "Closing")
+
+
+def test_ordinals_and_footnotes():
+    meeting = parse(
+        '**Type of Meeting:** 2<sup>nd</sup> Plenum\n\n**Speeches/Reports:**\n\n**Liu Shaoqi:**\n\n'
+        'He said "go slowly."<sup>12</sup> Then a word<sup>3</sup>glued and x<sup>a</sup>.\n'
+    )
+    assert meeting.type == "2nd Plenum"
+    paragraph = meeting.speeches[0].paragraphs[0]
+    assert paragraph.text == 'He said "go slowly." Then a word glued and x.'
+    assert [f.number for f in paragraph.footnotes] == ["12", "3", "a"]
+
+
+def test_quotation_marks_of_every_kind():
+    meeting = parse(
+        "**Speeches/Reports:**\n\n**Chen Yun:**\n\n"
+        "Straight \"one\", curly “two”, corner 「三『四』」 and white 『五』.\n"
+    )
+    quotes = [q.text for q in meeting.speeches[0].paragraphs[0].quotations]
+    assert quotes == ["one", "two", "三『四』", "五"]
+
+
+def test_quotation_may_span_sentences_and_speech_continues():
+    meeting = parse(
+        "**Speeches/Reports:**\n\n**Deng Zihui:** 5 May Report\n\n"
+        "He said: “First sentence. Second sentence.”\n\n"
+        "Deng Zihui then warned the participants against haste.\n\n"
+        "**Mao Zedong:**\n\nA reply.\n\n**Remarks:**\n\nNone.\n"
+    )
+    deng, mao = meeting.speeches
+    assert deng.paragraphs[0].quotations[0].text == "First sentence. Second sentence."
+    assert deng.paragraphs[1].text == "Deng Zihui then warned the participants against haste."
+    assert deng.paragraphs[1].quotations == ()
+    assert mao.paragraphs[0].text == "A reply."
+    assert meeting.remarks[0].text == "None."
+
+
+def test_speech_text_on_the_label_line():
+    meeting = parse('**Speeches/Reports:**\n\n**Zhou Enlai:** "We seek common ground."\n')
+    speech = meeting.speeches[0]
+    assert speech.title == ""
+    assert speech.paragraphs[0].quotations[0].text == "We seek common ground."
+
+
+def test_unclosed_quotation_is_a_warning():
+    text = '**Dates of Meeting:** 1955\n**Speeches/Reports:**\n\n**Chen Yun:**\n\nHe said "never closed.\n'
+    result = parse_text(text, "f.txt", "f")
+    assert [(p.line, p.message) for p in result.problems] == [(6, "unclosed quotation mark")]
+    assert result.meeting.speeches[0].paragraphs[0].quotations[0].closed is False
+
+
+def test_multi_paragraph_quotation_is_not_a_problem():
+    result = parse_text(
+        '**Dates of Meeting:** 1955\n**Speeches/Reports:**\n\n**Chen Yun:**\n\n"First paragraph.\n\n"Second paragraph."\n', "f.txt", "f"
+    )
+    assert result.problems == ()
+
+
+def test_unknown_label_kept_as_extra_field():
+    result = parse_text("**Dates of Meeting:** 1955\n\n**Source Note:** From an archive.\n", "f.txt", "f")
+    (extra,) = result.meeting.extra_fields
+    assert extra.label == "Source Note" and extra.paragraphs[0].text == "From an archive."
+    assert [(p.line, p.severity) for p in result.problems] == [(3, "warning")]
+
+
+def test_chinese_broken_paragraph_and_line_joins():
+    meeting = parse("**决定：**\n\n互助合作必须\n贯彻自愿原则，\n\n坚持互利。\n\n另一段。\n")
+    assert [d.text for d in meeting.decisions] == ["互助合作必须贯彻自愿原则，坚持互利。", "另一段。"]
+
+
+def test_sentence_end_paragraphs_stay_apart():
+    meeting = parse("**Remarks:**\n\nFirst ends here.\n\nsecond starts lower.\n\n1955 figures\n\nwere revised.\n")
+    assert [r.text for r in meeting.remarks] == ["First ends here.", "second starts lower.",
+                                                  "1955 figures were revised."]
+
+
+def test_agenda_list_items():
+    meeting = parse("**Major Agenda Items:**\n- Grain purchase\n- Cooperatives\n1. Budget\n")
+    assert [a.text for a in meeting.agenda] == ["Grain purchase", "Cooperatives", "1. Budget"]
+
+
+def test_bold_label_mid_line_is_text():
+    meeting = parse("**Remarks:** It was **Important:** indeed.\n")
+    assert meeting.remarks[0].text == "It was Important: indeed."
+    assert meeting.extra_fields == ()
