@@ -25,6 +25,8 @@ class QuerySyntaxError(HuiyiError):
     exit_code = 2
 
     def __init__(self, message: str, query: str = "", position: int | None = None) -> None:
+        if position is not None and query:
+            message = f"{message} (at character {position + 1}: {query[position:position + 20]!r})"
         super().__init__(message)
         self.query = query
         self.position = position

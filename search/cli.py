@@ -81,3 +81,148 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     if failed:
         click.echo(f"{_plural(failed, 'file')} could not be read as a record", err=True)
         sys.exit(1)
+
+
+# ------------------------------------------------------------------ shared options
+
+def index_option(function):
+    return click.option(
+        "--index", "index_dir", type=click.Path(file_okay=False), default=None, envvar="HUIYI_INDEX",
+        help="Index folder (default: $HUIYI_INDEX, else .huiyi in the current folder).",
+    )(function)
+
+
+def quiet_option(function):
+    return click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr.")(function)
+
+
+class _ProgressLine:
+    """Files, MB, rate and ETA on one stderr line, redrawn at most ten times a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last = 0.0
+
+    def __call__(self, progress) -> None:
+        import time
+
+        now = time.perf_counter()
+        done = progress.files_done == progress.files_total
+        if not self.enabled or (now - self.last < 0.1 and not done):
+            return
+        self.last = now
+        elapsed = max(now - progress.started, 1e-6)
+        rate = progress.bytes_done / elapsed
+        remaining = (progress.bytes_total - progress.bytes_done) / rate if rate else 0
+        line = (
+            f"\r{progress.files_done}/{progress.files_total} files  "
+            f"{progress.bytes_done / 1e6:.1f}/{progress.bytes_total / 1e6:.1f} MB  "
+            f"{rate / 1e6:.2f} MB/s  ETA {int(remaining) // 60}:{int(remaining) % 60:02d}"
+        )
+        click.echo(line, err=True, nl=done)
+
+
+# ------------------------------------------------------------------ index
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build from scratch (the default for now).")
+@click.option("--procs", type=click.IntRange(min=1), default=1, show_default=True, help="Processes for analysis.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=32), default=256, show_default=True,
+              help="Memory per process for sorting postings, in MB.")
+@click.option("--user-dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra jieba dictionary file (word [freq] [tag] per line); repeatable.")
+@quiet_option
+def index(paths, index_dir, rebuild, procs, memory_mb, user_dicts, quiet) -> None:
+    """Build the index from record folders or files (default: the bundled samples)."""
+    from indexer.analysis import add_user_dictionary
+    from indexer.build import build_index
+
+    for path in user_dicts:
+        add_user_dictionary(path)
+    summary = build_index(paths, index_dir, procs=procs, memory_mb=memory_mb, on_progress=_ProgressLine(not quiet))
+    for problem in summary.failed:
+        click.echo(f"skipped {problem}", err=True)
+    if not quiet:
+        click.echo(
+            f"indexed {_plural(summary.meetings, 'meeting')}, {_plural(summary.passages, 'passage')} "
+            f"into {summary.index_dir} in {summary.seconds:.1f} s; {_plural(len(summary.failed), 'file')} skipped, "
+            f"{_plural(summary.warnings, 'warning')} (see: huiyi check PATH)",
+            err=True,
+        )
+
+
+# ------------------------------------------------------------------ search
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "html"]), default=None,
+              help="Output format (default: text on a terminal, jsonl otherwise).")
+@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Hits to show; 0 = all.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Hits to skip.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True)
+@click.option("--group", type=click.Choice(["meeting"]), default=None, help="One result per meeting.")
+@click.option("--facet", "facets", default="", help="Counts over all hits: any of year,type,speaker,kind.")
+@click.option("--width", type=click.IntRange(min=20), default=240, show_default=True, help="Excerpt length.")
+def search(query, index_dir, fmt, limit, offset, sort, group, facets, width) -> None:
+    """Search the index. See the README for the query language."""
+    from search import render
+    from search.engine import Engine
+
+    facet_names = [name.strip() for name in facets.split(",") if name.strip()]
+    fmt = fmt or ("text" if sys.stdout.isatty() else "jsonl")
+    with Engine.open(index_dir) as engine:
+        results = engine.search(query, limit=limit, offset=offset, sort=sort, group=group,
+                                facets=facet_names, width=width)
+    if fmt == "json":
+        click.echo(render.results_json(results))
+    elif fmt == "jsonl":
+        for line in render.results_jsonl(results):
+            click.echo(line)
+    elif fmt == "csv":
+        click.echo(render.results_csv(results), nl=False)
+    elif fmt == "html":
+        click.echo(render.results_html(results), nl=False)
+    else:
+        style = lambda text: click.style(text, fg="yellow", bold=True)  # noqa: E731
+        for line in render.results_text(results, style):
+            click.echo(line)
+    if fmt in ("jsonl", "csv"):
+        click.echo(render.totals_line(results), err=True)
+        for name, counts in results.facets.items():
+            click.echo(f"{name}: " + ", ".join(f"{v or '(none)'} ({c})" for v, c in counts), err=True)
+
+
+# ------------------------------------------------------------------ show
+
+@main.command()
+@click.argument("meeting_id")
+@index_option
+@click.option("--query", default=None, help="Mark this query's matches in place.")
+def show(meeting_id, index_dir, query) -> None:
+    """Print a whole meeting as indexed, with the matches of --query marked."""
+    from search import render
+    from search.engine import Engine
+
+    with Engine.open(index_dir) as engine:
+        view = engine.meeting(meeting_id, query)
+    style = lambda text: click.style(text, fg="yellow", bold=True)  # noqa: E731
+    info = view.meeting
+    click.echo(click.style(info.type or info.id, bold=True))
+    click.echo(f"{render.date_range(info.start, info.end)} · {info.place or 'no place'} · {info.id} · {view.source}")
+    if view.attendance:
+        click.echo("Attendance: " + ", ".join(view.attendance))
+    heading = None
+    for passage in view.passages:
+        current = (passage.kind, passage.speaker, passage.speech_date, passage.speech_title)
+        if current != heading:
+            heading = current
+            title = {"speech": passage.speaker or "(unattributed)", "decision": "Decisions",
+                     "agenda": "Agenda", "remark": "Remarks"}.get(passage.kind, passage.kind)
+            extra = " · ".join(p for p in (passage.speech_date, passage.speech_title) if p)
+            click.echo("")
+            click.echo(click.style(title + (f" — {extra}" if extra else ""), underline=True))
+        marker = ">> " if passage.matched else "   "
+        click.echo(marker + render.mark_ansi(passage.text, passage.highlights, style))

@@ -1,0 +1,329 @@
+"""Bilingual analysis: a script-aware tokenizer followed by small filters, Whoosh style.
+
+Two views of the same text are indexed:
+
+* **word** — jieba words for Han text (search-mode sub-words share their word's position),
+  English lowercased, accent-folded, stemmed, stopwords dropped. Used for ranking and for
+  single words.
+* **exact** — one position per Han character, English words unstemmed. Used for phrases and
+  Chinese substrings, so a quoted phrase matches whatever jieba did to the text.
+
+Han text is folded Traditional→Simplified and full-width→half-width *before* segmentation.
+The fold maps one character to one character, so every token keeps its true offsets into the
+original text, and folding a substring gives the same characters as folding the whole text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.lang.porter import stem as porter_stem
+
+from corpus.text import fold_width
+
+ANALYZER_VERSION = "1"
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
+_RUNS = re.compile(
+    rf"(?P<han>[{HAN_CLASS}]+)"
+    # English-like words: letters/digits with inner hyphens, apostrophes, or digit separators.
+    rf"|(?P<word>(?:[^\W_{HAN_CLASS}]\.){{2,}}(?![^\W_])"  # acronyms: U.S., U.N.
+    rf"|[^\W_{HAN_CLASS}]+(?:(?:[-‐'’]|(?<=\d)[.,](?=\d))[^\W_{HAN_CLASS}]+)*)"
+)
+_ALNUM = re.compile(rf"[^\W_{HAN_CLASS}]+")
+_SPLIT_PARTS = re.compile(r"[-‐]")
+
+
+# ---------------------------------------------------------------- folding
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, int]:
+    """Character-level Traditional→Simplified table taken from OpenCC's t2s dictionary.
+
+    Converting character by character (not phrase by phrase) is what keeps the fold 1:1 and
+    context-free, so a phrase typed by a user folds exactly as it folds inside a passage.
+    """
+    import opencc
+
+    converter = opencc.OpenCC("t2s")
+    table: dict[int, int] = {}
+    for low, high in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        chars = [chr(code) for code in range(low, high + 1)]
+        converted = converter.convert("\n".join(chars)).split("\n")
+        if len(converted) != len(chars):  # pragma: no cover - OpenCC kept the separators so far
+            converted = [converter.convert(ch) for ch in chars]
+        for source, target in zip(chars, converted):
+            if len(target) == 1 and target != source:
+                table[ord(source)] = ord(target)
+    return table
+
+
+def fold(text: str) -> str:
+    """Full-width→half-width and Traditional→Simplified, one character for one character."""
+    return fold_width(text).translate(_t2s_table())
+
+
+@lru_cache(maxsize=65536)
+def fold_accents(word: str) -> str:
+    """``Zhōu`` → ``zhou``: drop combining marks, character by character."""
+    if word.isascii():
+        return word
+    out = []
+    for ch in word:
+        base = unicodedata.normalize("NFD", ch)
+        stripped = "".join(c for c in base if not unicodedata.combining(c))
+        out.append(stripped if len(stripped) == 1 else ch)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- jieba
+
+
+DEFAULT_USER_DICT = "period_words.txt"
+_jieba_lock = threading.Lock()
+_segmenter = None
+_user_dicts: list[str] = []
+
+
+def user_dictionary_path() -> Path:
+    return Path(str(resources.files("indexer") / "data" / DEFAULT_USER_DICT))
+
+
+def segmenter():
+    """The process's one jieba tokenizer: loaded once, from jieba's cache, quietly."""
+    global _segmenter
+    if _segmenter is None:
+        with _jieba_lock:
+            if _segmenter is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                tokenizer.load_userdict(str(user_dictionary_path()))
+                for path in _user_dicts:
+                    tokenizer.load_userdict(path)
+                _segmenter = tokenizer
+    return _segmenter
+
+
+def add_user_dictionary(path: str | Path) -> None:
+    """Extend jieba's vocabulary with a user file (jieba format: ``word [freq] [tag]`` a line)."""
+    path = str(path)
+    if path in _user_dicts:
+        return
+    _user_dicts.append(path)
+    _segment_cache.clear()
+    if _segmenter is not None:
+        _segmenter.load_userdict(path)
+
+
+class _SegmentCache:
+    """Recent Han runs and their segmentation: the word and quote fields of a passage, and the
+    excerpt highlighter after a search, all ask for the same runs; jieba runs once for them."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self.items: OrderedDict[str, tuple] = OrderedDict()
+
+    def clear(self) -> None:
+        self.items.clear()
+
+    def get(self, run: str) -> tuple:
+        found = self.items.get(run)
+        if found is not None:
+            self.items.move_to_end(run)
+            return found
+        found = self._segment(run)
+        self.items[run] = found
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return found
+
+    @staticmethod
+    def _segment(run: str) -> tuple:
+        """(word, start, end, sub-words) for each jieba word of a folded Han run."""
+        tokenizer = segmenter()
+        freq = tokenizer.FREQ
+        words = []
+        for word, start, end in tokenizer.tokenize(run, HMM=True):
+            subs = []
+            if len(word) > 2:
+                for size in (2, 3):
+                    for offset in range(len(word) - size + 1):
+                        sub = word[offset : offset + size]
+                        if sub != word and freq.get(sub):
+                            subs.append((sub, start + offset, start + offset + size))
+            words.append((word, start, end, tuple(subs)))
+        return tuple(words)
+
+
+_segment_cache = _SegmentCache()
+
+
+# ---------------------------------------------------------------- tokenizer
+
+
+class ScriptTokenizer(Tokenizer):
+    """Splits text into Han runs and other words; ``mode`` picks the word or exact view.
+
+    Every token has ``han`` (is it Han text), true ``startchar``/``endchar`` into the value,
+    and ``pos``: sequential, never decreasing; sub-words repeat their word's position.
+    """
+
+    def __init__(self, view: str = "word") -> None:
+        if view not in ("word", "exact"):
+            raise ValueError(view)
+        self.view = view
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.view == other.view
+
+    def __call__(self, value: str, positions=True, chars=True, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        folded = fold(value)
+        for match in _RUNS.finditer(folded):
+            token.stopped = False
+            token.boost = 1.0
+            if match.lastgroup == "han":
+                run_start = match.start()
+                if self.view == "exact":
+                    for index, ch in enumerate(match.group()):
+                        _set(token, ch, pos, start_char + run_start + index, 1, han=True)
+                        pos += 1
+                        yield token
+                    continue
+                for word, start, end, subs in _segment_cache.get(match.group()):
+                    _set(token, word, pos, start_char + run_start + start, end - start, han=True)
+                    yield token
+                    for sub, sub_start, sub_end in subs:
+                        _set(token, sub, pos, start_char + run_start + sub_start, sub_end - sub_start, han=True)
+                        yield token
+                    pos += 1
+            elif self.view == "exact":
+                for part in _ALNUM.finditer(match.group()):
+                    _set(token, part.group(), pos, start_char + match.start() + part.start(), len(part.group()))
+                    pos += 1
+                    yield token
+            else:
+                word = match.group()
+                offset = start_char + match.start()
+                _set(token, word, pos, offset, len(word))
+                yield token
+                if _SPLIT_PARTS.search(word):
+                    # co-operative: the joined form above, each part at the same position.
+                    cursor = 0
+                    for part in _SPLIT_PARTS.split(word):
+                        if part:
+                            _set(token, part, pos, offset + cursor, len(part))
+                            yield token
+                        cursor += len(part) + 1
+                pos += 1
+
+
+def _set(token: Token, text: str, pos: int, start: int, length: int, han: bool = False) -> None:
+    token.text = text
+    token.original = text
+    token.pos = pos
+    token.startchar = start
+    token.endchar = start + length
+    token.han = han
+    token.stopped = False
+
+
+# ---------------------------------------------------------------- filters (non-Han tokens only)
+
+
+class EnglishNormalizeFilter(Filter):
+    """Lowercase and fold accents; ``U.S.`` → ``us``, ``600,000`` → ``600000``,
+    ``party's`` → ``party``, ``co-operative`` → ``cooperative``."""
+
+    def __init__(self, joined: bool = True) -> None:
+        self.joined = joined
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.han:
+                text = fold_accents(token.text.lower())
+                if self.joined:
+                    text = _normalize_word(text)
+                token.text = text
+                if not text:
+                    continue
+            yield token
+
+
+@lru_cache(maxsize=65536)
+def _normalize_word(text: str) -> str:
+    text = text.replace("’", "'")
+    if text.endswith("'s"):
+        text = text[:-2]
+    if "." in text and not text[0].isdigit():  # acronym
+        return text.replace(".", "")
+    if "," in text:
+        text = text.replace(",", "")
+    return text.replace("-", "").replace("‐", "").replace("'", "")
+
+
+class EnglishStopFilter(Filter):
+    """Drops English stopwords from the word view (phrases use the exact view, which keeps them)."""
+
+    def __init__(self, stoplist=frozenset(STOP_WORDS)) -> None:
+        self.stops = stoplist
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.han and token.text in self.stops and "." not in token.original:
+                if not token.removestops:
+                    token.stopped = True
+                    yield token
+                continue
+            yield token
+
+
+class EnglishStemFilter(Filter):
+    """Porter stems for non-Han tokens; Han words pass untouched."""
+
+    is_morph = True
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.han and not token.stopped:
+                token.text = _stem(token.text)
+            yield token
+
+
+@lru_cache(maxsize=100000)
+def _stem(word: str) -> str:
+    return word if word[:1].isdigit() else porter_stem(word)
+
+
+def word_analyzer():
+    return ScriptTokenizer("word") | EnglishNormalizeFilter() | EnglishStopFilter() | EnglishStemFilter()
+
+
+def exact_analyzer():
+    return ScriptTokenizer("exact") | EnglishNormalizeFilter(joined=False)
+
+
+def analyzer_settings() -> dict:
+    """What a result table needs to know about how its index was analysed."""
+    return {
+        "analyzer_version": ANALYZER_VERSION,
+        "fold": "full-width→half-width, Traditional→Simplified (OpenCC t2s, per character)",
+        "word": "jieba precise mode + dictionary sub-words; English lowercase, accent fold, Porter stem, stopwords",
+        "exact": "one position per Han character; English lowercase, accent fold, unstemmed",
+        "user_dictionaries": [str(user_dictionary_path()), *_user_dicts],
+    }

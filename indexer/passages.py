@@ -1,0 +1,95 @@
+"""From a parsed meeting to index units: one passage per paragraph, with its meeting's metadata.
+
+A passage is what a hit shows, so it is the paragraph a historian would cite: a speech
+paragraph, a decision, an agenda item, a remark (extra fields count as remarks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corpus.model import Meeting, Paragraph
+from corpus.text import is_han
+
+from .dates import date_terms, first_day, last_day, sort_key
+
+
+@dataclass(frozen=True)
+class Passage:
+    passage_id: str
+    meeting_id: str
+    source: str
+    kind: str  # speech | decision | agenda | remark
+    position: int  # order within the record, from 0
+    text: str
+    quote_spans: tuple[tuple[int, int], ...]  # the speaker's own words, editorial insertions excluded
+    quote_text: str
+    speaker: str = ""
+    speech_date: str = ""
+    speech_title: str = ""
+
+
+def passages_of(meeting: Meeting) -> list[Passage]:
+    items: list[tuple[str, Paragraph, str, str, str]] = []
+    items += [("agenda", p, "", "", "") for p in meeting.agenda]
+    for speech in meeting.speeches:
+        date = speech.date.iso() if speech.date else ""
+        items += [("speech", p, speech.speaker, date, speech.title) for p in speech.paragraphs]
+    items += [("decision", p, "", "", "") for p in meeting.decisions]
+    items += [("remark", p, "", "", "") for p in meeting.remarks]
+    for extra in meeting.extra_fields:
+        items += [("remark", p, "", "", "") for p in extra.paragraphs]
+    passages = []
+    for position, (kind, paragraph, speaker, date, title) in enumerate(items):
+        if not paragraph.text.strip():
+            continue
+        spans = tuple((part.start, part.end) for q in paragraph.quotations for part in q.parts)
+        passages.append(
+            Passage(
+                passage_id=f"{meeting.id}#{position}",
+                meeting_id=meeting.id,
+                source=meeting.source,
+                kind=kind,
+                position=position,
+                text=paragraph.text,
+                quote_spans=spans,
+                quote_text=" … ".join(q.text for q in paragraph.quotations),
+                speaker=speaker,
+                speech_date=date,
+                speech_title=title,
+            )
+        )
+    return passages
+
+
+def language_of(text: str) -> str:
+    """``zh``, ``en`` or ``mixed``, by the share of Han characters among letters."""
+    han = sum(1 for ch in text if is_han(ch))
+    letters = sum(1 for ch in text if ch.isalpha())
+    if not letters:
+        return "en"
+    share = han / letters
+    return "zh" if share > 0.8 else "en" if share < 0.05 else "mixed"
+
+
+def meeting_fields(meeting: Meeting) -> dict:
+    """The meeting metadata every passage of it carries, as Whoosh field values."""
+    fields: dict = {
+        "type": meeting.type,
+        "place": meeting.place,
+        "attendee": " ; ".join(meeting.attendance),
+        "meeting_type": meeting.type,
+        "meeting_place": meeting.place,
+        "attendance": list(meeting.attendance),
+        "start": "",
+        "end": "",
+    }
+    if meeting.dates:
+        start, end = first_day(meeting.dates.start), last_day(meeting.dates.last)
+        terms = date_terms(start, end)
+        fields.update({name: " ".join(values) for name, values in terms.items() if values})
+        fields["start"] = meeting.dates.start.iso()
+        fields["end"] = meeting.dates.last.iso()
+        fields["start_key"] = sort_key(start)
+        fields["year_key"] = str(meeting.dates.start.year)
+    return fields

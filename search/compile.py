@@ -1,0 +1,182 @@
+"""From the parsed query tree to a Whoosh query, and to the marks the excerpt must show.
+
+Query-side analysis is the index's own analysis, so a query folds, segments and stems exactly
+as the passages did:
+
+* a bare Han term must occur as a character sequence (recall: the exact view); its jieba
+  words only add to the score (ranking: the word view);
+* a quoted phrase, in either language, must occur as that sequence of exact tokens, whatever
+  the case, punctuation, line breaks, footnote marks or Traditional/Simplified spelling;
+* a bare English word matches its stem in the word view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from corpus.errors import QuerySyntaxError
+from indexer.analysis import exact_analyzer, fold, word_analyzer
+from indexer.dates import range_terms
+
+from .query import And, DateFilter, KindFilter, Node, Not, Or, Phrase, Term
+
+# Ranking weights (see bench/ranking_eval.py for how they were chosen).
+EXACT_BOOST = 1.0  # the exact-view part of a Han term or phrase
+WORD_BOOST = 1.0  # the word-view part: whole-word matches rank above mere substrings
+
+_word = word_analyzer()
+_exact = exact_analyzer()
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What to highlight: a sequence of exact-view tokens, or word-view tokens, or prefixes."""
+
+    view: str  # "exact" | "word" | "prefix"
+    tokens: tuple[str, ...]
+    slop: int = 0
+    in_quote: bool = False
+
+
+@dataclass
+class Compiled:
+    query: wq.Query
+    marks: list[Mark] = field(default_factory=list)
+    fuzzy: list[tuple[wq.Query, bool]] = field(default_factory=list)  # expanded at search time
+
+
+def exact_tokens(text: str) -> list[str]:
+    return [token.text for token in _exact(text)]
+
+
+def word_tokens(text: str) -> list[str]:
+    """Word-view tokens of a query term, one per position (sub-words left out)."""
+    tokens, seen = [], set()
+    for token in _word(text):
+        if token.pos not in seen:
+            seen.add(token.pos)
+            tokens.append(token.text)
+    return tokens
+
+
+def _has_han(tokens: list[str]) -> bool:
+    return any(not t.isascii() and "\u3400" <= t[0] for t in tokens)
+
+
+def _sequence(fieldname: str, tokens: list[str], slop: int = 0) -> wq.Query:
+    if len(tokens) == 1:
+        return wq.Term(fieldname, tokens[0])
+    return wq.Phrase(fieldname, tokens, slop=1 + slop)
+
+
+def _ranked(required: wq.Query, fieldname: str, words: list[str]) -> wq.Query:
+    if not words:
+        return required
+    required = required.with_boost(EXACT_BOOST) if EXACT_BOOST != 1.0 else required
+    optional = wq.Or([wq.Term(fieldname, w, boost=WORD_BOOST) for w in dict.fromkeys(words)])
+    return wq.AndMaybe(required, optional)
+
+
+class _Compiler:
+    def __init__(self, date_bounds: tuple[dt.date, dt.date]) -> None:
+        self.date_bounds = date_bounds
+        self.result = Compiled(query=wq.NullQuery)
+
+    def compile(self, node: Node, positive: bool = True) -> wq.Query | None:
+        method = getattr(self, "_" + type(node).__name__.lower())
+        return method(node, positive)
+
+    def mark(self, positive: bool, mark: Mark) -> None:
+        if positive:
+            self.result.marks.append(mark)
+
+    def _term(self, node: Term, positive: bool) -> wq.Query | None:
+        in_quote = node.field == "quote"
+        exact_field = "quote_exact" if in_quote else ("exact" if not node.field else node.field)
+        word_field = "quote" if in_quote else "word"
+        text_field = node.field in ("", "quote")
+        if node.prefix:
+            stem = fold(node.text).lower()
+            if not stem.strip():
+                return None
+            han = _has_han([stem])
+            fieldname = word_field if (han and text_field) else exact_field
+            if text_field:
+                self.mark(positive, Mark("prefix", (stem,), in_quote=in_quote))
+            return wq.Prefix(fieldname, stem)
+        exact = exact_tokens(node.text)
+        if not exact:
+            return None
+        if node.fuzzy:
+            query = wq.FuzzyTerm(exact_field, exact[0], maxdist=node.fuzzy, prefixlength=1)
+            if text_field and positive:
+                self.result.fuzzy.append((query, in_quote))
+            return query
+        if not text_field:
+            return _sequence(exact_field, exact)
+        if _has_han(exact):
+            self.mark(positive, Mark("exact", tuple(exact), in_quote=in_quote))
+            return _ranked(_sequence(exact_field, exact), word_field, word_tokens(node.text))
+        words = word_tokens(node.text)
+        if not words:
+            return None  # a stopword alone
+        self.mark(positive, Mark("word", tuple(words), in_quote=in_quote))
+        return wq.And([wq.Term(word_field, w) for w in words]) if len(words) > 1 else wq.Term(word_field, words[0])
+
+    def _phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
+        in_quote = node.field == "quote"
+        exact = exact_tokens(node.text)
+        if not exact:
+            return None
+        if node.field not in ("", "quote"):
+            return _sequence(node.field, exact, node.slop)
+        exact_field, word_field = ("quote_exact", "quote") if in_quote else ("exact", "word")
+        self.mark(positive, Mark("exact", tuple(exact), node.slop, in_quote))
+        return _ranked(_sequence(exact_field, exact, node.slop), word_field, word_tokens(node.text))
+
+    def _datefilter(self, node: DateFilter, positive: bool) -> wq.Query:
+        low, high = self.date_bounds
+        start = node.start or low
+        end = node.end or high
+        if end < start:
+            return wq.NullQuery
+        terms = [wq.Term(name, value) for name, value in range_terms(start, end)]
+        return wq.ConstantScoreQuery(wq.Or(terms), 0.0)  # a filter: it does not change the ranking
+
+    def _kindfilter(self, node: KindFilter, positive: bool) -> wq.Query:
+        return wq.ConstantScoreQuery(wq.Term("kind", node.kind), 0.0)
+
+    def _not(self, node: Not, positive: bool) -> wq.Query | None:
+        inner = self.compile(node.item, not positive)
+        return None if inner is None else wq.Not(inner)
+
+    def _and(self, node: And, positive: bool) -> wq.Query | None:
+        parts = [(item, self.compile(item, positive)) for item in node.items]
+        included = [q for item, q in parts if q is not None and not isinstance(item, Not)]
+        excluded = [q.query for item, q in parts if q is not None and isinstance(item, Not)]
+        if not included and not excluded:
+            return None
+        base = wq.And(included) if len(included) > 1 else (included[0] if included else wq.Every())
+        if excluded:
+            return wq.AndNot(base, wq.Or(excluded) if len(excluded) > 1 else excluded[0])
+        return base
+
+    def _or(self, node: Or, positive: bool) -> wq.Query | None:
+        parts = [q for q in (self.compile(item, positive) for item in node.items) if q is not None]
+        if not parts:
+            return None
+        return wq.Or(parts) if len(parts) > 1 else parts[0]
+
+
+def compile_query(node: Node, date_bounds: tuple[dt.date, dt.date]) -> Compiled:
+    compiler = _Compiler(date_bounds)
+    query = compiler.compile(node)
+    if query is None:
+        raise QuerySyntaxError("the query has only stopwords or punctuation: nothing to search for")
+    if isinstance(query, wq.Not):
+        query = wq.AndNot(wq.Every(), query.query)
+    compiler.result.query = query
+    return compiler.result

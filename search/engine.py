@@ -1,0 +1,238 @@
+"""The one entry point for scripts: ``Engine.open(path).search("合作化")``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import IndexError as WhooshIndexError
+
+from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError
+from indexer.analysis import ANALYZER_VERSION
+from indexer.build import default_index_dir, read_manifest
+from indexer.schema import SCHEMA_VERSION
+
+from .compile import Mark, compile_query
+from .excerpts import find_matches, make_excerpt
+from .query import describe, parse_query
+from .results import Hit, MeetingInfo, MeetingView, PassageView, Results
+
+SORTS = ("relevance", "date", "-date")
+FACETS = {"year": "year_key", "type": "type_key", "speaker": "speaker_key", "kind": "kind"}
+GROUP_EXTRA = 3  # passages shown under a meeting's best one with group="meeting"
+
+
+class UsageError(HuiyiError):
+    exit_code = 2
+
+
+class Engine:
+    """An open index. Thread-compatible, not thread-safe: one Engine per thread or process."""
+
+    def __init__(self, index_dir: Path, ix, manifest: dict) -> None:
+        self.index_dir = index_dir
+        self.manifest = manifest
+        self._ix = ix
+        self._searcher = ix.searcher()
+        self._date_bounds: tuple[dt.date, dt.date] | None = None
+
+    @classmethod
+    def open(cls, index_dir: str | os.PathLike | None = None) -> Engine:
+        """Open an index (default: ``$HUIYI_INDEX`` or ``.huiyi``); raises IndexNotFoundError."""
+        index_dir = Path(index_dir) if index_dir else default_index_dir()
+        manifest = read_manifest(index_dir)
+        if manifest.get("schema_version") != SCHEMA_VERSION or (
+            manifest.get("analyzer", {}).get("analyzer_version") != ANALYZER_VERSION
+        ):
+            raise IndexNotFoundError(
+                f"the index at {index_dir} was built by an incompatible huiyi "
+                f"({manifest.get('huiyi_version', '?')}); rebuild it with: huiyi index --rebuild --index {index_dir}"
+            )
+        try:
+            ix = whoosh_index.open_dir(str(index_dir))
+        except (WhooshIndexError, OSError, ValueError, EOFError) as error:
+            raise IndexNotFoundError(
+                f"the index at {index_dir} is damaged ({error}); rebuild it with: huiyi index --rebuild --index {index_dir}"
+            ) from error
+        return cls(index_dir, ix, manifest)
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def doc_count(self) -> int:
+        return self._searcher.doc_count()
+
+    @property
+    def date_bounds(self) -> tuple[dt.date, dt.date]:
+        """The first and last day any meeting in the index touches (for open date ranges)."""
+        if self._date_bounds is None:
+            years = [int(term) for term in self._searcher.reader().field_terms("year")] or [1]
+            self._date_bounds = (dt.date(min(years), 1, 1), dt.date(max(years), 12, 31))
+        return self._date_bounds
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        sort: str = "relevance",
+        group: str | None = None,
+        facets: tuple[str, ...] | list[str] = (),
+        width: int = 240,
+        excerpts: bool = True,
+    ) -> Results:
+        """Run a query. ``limit=0`` returns every hit; ``group="meeting"`` one hit per meeting."""
+        if sort not in SORTS:
+            raise UsageError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+        if group not in (None, "", "meeting"):
+            raise UsageError(f"unknown grouping {group!r}: only 'meeting'")
+        unknown = [name for name in facets if name not in FACETS]
+        if unknown:
+            raise UsageError(f"unknown facet {unknown[0]!r}: use any of {', '.join(FACETS)}")
+        if limit < 0 or offset < 0:
+            raise UsageError("--limit and --offset must not be negative")
+        node = parse_query(query)
+        compiled = compile_query(node, self.date_bounds)
+        searcher = self._searcher
+        sortedby = None if sort == "relevance" else "start_key"
+        wanted = None if (limit == 0 or group) else offset + limit
+        results = searcher.search(compiled.query, limit=wanted, sortedby=sortedby, reverse=sort == "-date")
+        ranked = [(hit.docnum, hit.score) for hit in results]
+        docset = results.docs() if wanted is not None else {docnum for docnum, _ in ranked}
+
+        reader = searcher.reader()
+        meeting_of = reader.column_reader("meeting_id")
+        meetings = {meeting_of[docnum] for docnum in docset}
+        facet_counts = {name: self._facet(name, docset) for name in facets}
+
+        marks = list(compiled.marks) + self._fuzzy_marks(compiled)
+        if group:
+            ranked = self._group(ranked, meeting_of)
+        page = ranked[offset : offset + limit] if limit else ranked[offset:]
+        hits = tuple(
+            self._hit(offset + number, entry, marks, width, excerpts) for number, entry in enumerate(page, start=1)
+        )
+        return Results(
+            query=query,
+            parsed=describe(node),
+            hits=hits,
+            total_passages=len(docset),
+            total_meetings=len(meetings),
+            facets=facet_counts,
+            offset=offset,
+            limit=limit,
+            sort=sort,
+            group=group or "",
+        )
+
+    def meeting(self, meeting_id: str, query: str | None = None) -> MeetingView:
+        """A whole meeting in record order; with ``query``, its matching passages marked."""
+        from whoosh import query as wq
+
+        searcher = self._searcher
+        docnums = sorted(searcher.document_numbers(meeting_id=meeting_id),
+                         key=lambda d: searcher.stored_fields(d).get("position", 0))
+        if not docnums:
+            raise UsageError(f"no meeting {meeting_id!r} in {self.index_dir} (meeting ids are shown with every hit)")
+        matched: set[int] = set()
+        marks: list[Mark] = []
+        if query:
+            compiled = compile_query(parse_query(query), self.date_bounds)
+            within = wq.And([compiled.query, wq.Term("meeting_id", meeting_id)])
+            matched = set(searcher.docs_for_query(within))
+            marks = list(compiled.marks) + self._fuzzy_marks(compiled)
+        passages = []
+        first = searcher.stored_fields(docnums[0])
+        for docnum in docnums:
+            stored = searcher.stored_fields(docnum)
+            text = stored.get("text", "")
+            highlights = tuple(find_matches(text, marks, stored.get("quote_spans") or ())) if docnum in matched else ()
+            passages.append(PassageView(
+                passage_id=stored["passage_id"], kind=stored.get("kind", ""), position=stored.get("position", 0),
+                speaker=stored.get("speaker_name", ""), speech_date=stored.get("speech_date", ""),
+                speech_title=stored.get("speech_title", ""), text=text, highlights=highlights,
+                matched=docnum in matched,
+            ))
+        return MeetingView(
+            meeting=self._meeting_info(first),
+            source=first.get("source", ""),
+            attendance=tuple(first.get("attendance") or ()),
+            passages=tuple(passages),
+            query=query or "",
+        )
+
+    @staticmethod
+    def _meeting_info(stored: dict) -> MeetingInfo:
+        return MeetingInfo(
+            id=stored["meeting_id"],
+            start=stored.get("start", ""),
+            end=stored.get("end", ""),
+            type=stored.get("meeting_type", ""),
+            place=stored.get("meeting_place", ""),
+        )
+
+    def _facet(self, name: str, docset) -> tuple[tuple[str, int], ...]:
+        column = self._searcher.reader().column_reader(FACETS[name])
+        counts = Counter(column[docnum] or "" for docnum in docset)
+        ordered = sorted(counts.items(), key=lambda item: (item[0],) if name == "year" else (-item[1], item[0]))
+        return tuple(ordered)
+
+    def _fuzzy_marks(self, compiled) -> list[Mark]:
+        marks = []
+        reader = self._searcher.reader()
+        for query, in_quote in compiled.fuzzy:
+            for _, term in query.existing_terms(reader, expand=True):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                marks.append(Mark("exact", (text,), in_quote=in_quote))
+        return marks
+
+    @staticmethod
+    def _group(ranked, meeting_of):
+        """Best passage per meeting in rank order, each followed by its next best passages."""
+        groups: dict[str, list] = {}
+        for docnum, score in ranked:
+            groups.setdefault(meeting_of[docnum], []).append((docnum, score))
+        return [(members[0][0], members[0][1], members[1 : 1 + GROUP_EXTRA]) for members in groups.values()]
+
+    def _hit(self, rank: int, entry, marks, width: int, excerpts: bool) -> Hit:
+        docnum, score = entry[0], entry[1]
+        also = entry[2] if len(entry) > 2 else ()
+        stored = self._searcher.stored_fields(docnum)
+        text = stored.get("text", "")
+        if excerpts:
+            matches = find_matches(text, marks, stored.get("quote_spans") or ())
+            excerpt = make_excerpt(text, matches, width)
+            excerpt_text, highlights = excerpt.text, excerpt.highlights
+        else:
+            excerpt_text, highlights = "", ()
+        return Hit(
+            rank=rank,
+            score=round(float(score or 0.0), 6),
+            passage_id=stored["passage_id"],
+            meeting_id=stored["meeting_id"],
+            source=stored.get("source", ""),
+            kind=stored.get("kind", ""),
+            position=stored.get("position", 0),
+            speaker=stored.get("speaker_name", ""),
+            speech_date=stored.get("speech_date", ""),
+            speech_title=stored.get("speech_title", ""),
+            meeting=self._meeting_info(stored),
+            text=text,
+            excerpt=excerpt_text,
+            highlights=highlights,
+            also=tuple(self._hit(rank, (d, s), marks, width, excerpts) for d, s in also),
+        )
+
+
+__all__ = ["Engine", "QuerySyntaxError", "UsageError"]

@@ -1,0 +1,149 @@
+"""Excerpts: where a query matched in a passage, and the best window around it.
+
+Highlights are found by running the index's own analyzers over the passage, so every mark is a
+real match (a Chinese substring, a folded Traditional form, a stemmed English form) and
+nothing else is marked. Windows are cut at sentence or clause ends in both languages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .compile import Mark, _exact, _word
+
+SENTENCE_END = re.compile(r"[。！？；.!?;][\"”’」』）)]*\s*")
+CLAUSE_END = re.compile(r"[，、：,:]\s*")
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    text: str
+    highlights: tuple[tuple[int, int], ...]  # [start, end) into text
+    start: int  # where the excerpt starts in the passage (after any leading "…")
+    end: int
+
+
+def find_matches(text: str, marks: list[Mark], quote_spans=()) -> list[tuple[int, int]]:
+    """Character spans in ``text`` matched by the query's marks, merged and sorted."""
+    spans: list[tuple[int, int]] = []
+    word_marks = [m for m in marks if m.view == "word"]
+    other_marks = [m for m in marks if m.view != "word"]
+    if word_marks:
+        tokens = [(t.text, t.startchar, t.endchar) for t in _word(text)]
+        for mark in word_marks:
+            wanted = set(mark.tokens)
+            spans += _inside([(s, e) for w, s, e in tokens if w in wanted], mark, quote_spans)
+    if other_marks:
+        tokens = [(t.text, t.startchar, t.endchar) for t in _exact(text)]
+        for mark in other_marks:
+            if mark.view == "prefix":
+                found = [(s, e) for w, s, e in tokens if w.startswith(mark.tokens[0])]
+                if not found:  # a Han prefix matches jieba words: mark their characters
+                    found = _sequences(tokens, tuple(mark.tokens[0]), 0)
+            else:
+                found = _sequences(tokens, mark.tokens, mark.slop)
+            spans += _inside(found, mark, quote_spans)
+    return _merge(spans)
+
+
+def _sequences(tokens, sequence: tuple[str, ...], slop: int) -> list[tuple[int, int]]:
+    found = []
+    length = len(sequence)
+    if not length:
+        return found
+    if slop == 0:
+        for index in range(len(tokens) - length + 1):
+            if tokens[index][0] == sequence[0] and all(
+                tokens[index + k][0] == sequence[k] for k in range(1, length)
+            ):
+                found.append((tokens[index][1], tokens[index + length - 1][2]))
+        return found
+    # proximity: the words in order, each at most ``slop`` positions further than adjacent
+    for index, token in enumerate(tokens):
+        if token[0] != sequence[0]:
+            continue
+        cursor, picked = index, [token]
+        for word in sequence[1:]:
+            window = tokens[cursor + 1 : cursor + 2 + slop]
+            step = next((k for k, candidate in enumerate(window) if candidate[0] == word), None)
+            if step is None:
+                break
+            cursor += step + 1
+            picked.append(tokens[cursor])
+        else:
+            found += [(s, e) for _, s, e in picked]
+    return found
+
+
+def _inside(spans, mark: Mark, quote_spans) -> list[tuple[int, int]]:
+    if not mark.in_quote:
+        return list(spans)
+    return [(s, e) for s, e in spans if any(qs <= s and e <= qe for qs, qe in quote_spans)]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _boundaries(text: str, pattern: re.Pattern) -> list[int]:
+    return [0] + [m.end() for m in pattern.finditer(text) if m.end() < len(text)]
+
+
+def make_excerpt(text: str, matches: list[tuple[int, int]], width: int = 240) -> Excerpt:
+    """The window of at most ``width`` characters holding the most matches, cut at sentence
+    or clause boundaries where possible, with ``…`` where text was cut."""
+    if len(text) <= width:
+        return Excerpt(text, tuple(matches), 0, len(text))
+    sentences = _boundaries(text, SENTENCE_END)
+    clauses = sorted(set(sentences) | set(_boundaries(text, CLAUSE_END)))
+    best: tuple[tuple[int, int], int, int] | None = None
+    anchors = matches or [(0, 0)]
+    for anchor_start, anchor_end in anchors:
+        start = _start_before(text, anchor_start, anchor_end, width, sentences, clauses)
+        end = _end_after(text, start, width, sentences, clauses, anchor_end)
+        covered = [m for m in matches if m[0] >= start and m[1] <= end]
+        score = (len({text[s:e].lower() for s, e in covered}), len(covered))
+        if best is None or score > best[0]:
+            best = (score, start, end)
+    _, start, end = best
+    prefix = ELLIPSIS if start > 0 else ""
+    suffix = ELLIPSIS if end < len(text) else ""
+    body = text[start:end].strip()
+    lead = len(text[start:end]) - len(text[start:end].lstrip())
+    shift = len(prefix) - start - lead
+    highlights = tuple((s + shift, e + shift) for s, e in matches if s >= start + lead and e <= start + lead + len(body))
+    return Excerpt(prefix + body + suffix, highlights, start + lead, start + lead + len(body))
+
+
+def _start_before(text, match_start, match_end, width, sentences, clauses) -> int:
+    """The latest sentence (else clause, else word) start that keeps the match in the window
+    with some context before it."""
+    room = max(width - (match_end - match_start), 0)
+    lowest = max(0, match_start - room * 2 // 3)
+    for candidates in (sentences, clauses):
+        fitting = [b for b in candidates if lowest <= b <= match_start]
+        if fitting:
+            return fitting[0] if match_end - fitting[0] <= width * 2 // 3 else fitting[-1]
+    start = max(0, match_start - room // 3)
+    space = text.rfind(" ", start, match_start)
+    return space + 1 if space >= start and match_start - space < 40 else start
+
+
+def _end_after(text, start, width, sentences, clauses, must_reach) -> int:
+    limit = min(len(text), start + width)
+    if limit == len(text):
+        return limit
+    for candidates in (sentences, clauses):
+        fitting = [b for b in candidates if max(must_reach, start + 1) <= b <= limit]
+        if fitting:
+            return fitting[-1]
+    space = text.rfind(" ", max(must_reach, start), limit)
+    return space if space > start and limit - space < 40 else limit

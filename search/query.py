@@ -1,0 +1,300 @@
+"""The query language: parsed into a small tree, independent of Whoosh.
+
+    cooperativization 合作化            all bare words must match
+    "blind optimism"  "急躁冒进"~2       exact phrase, proximity
+    coop* optimsm~  (a OR b) NOT c -d   prefix, fuzzy, boolean
+    speaker:"Deng Zihui" type: place: kind: quote: attendee:
+    date:1954  date:1954-10  date:1953..1955-06  date:..1955  date:1954-10-29..
+
+A malformed query raises :class:`QuerySyntaxError` with the position of the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from corpus.errors import QuerySyntaxError
+from corpus.text import fold_width
+
+MAX_QUERY_LENGTH = 2000
+TEXT_FIELDS = ("quote",)
+META_FIELDS = ("speaker", "type", "place", "attendee")
+FIELDS = TEXT_FIELDS + META_FIELDS + ("kind", "date")
+KINDS = ("speech", "decision", "agenda", "remark")
+QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    field: str = ""  # "" = the passage text
+    prefix: bool = False
+    fuzzy: int = 0
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    field: str = ""
+    slop: int = 0
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    start: dt.date | None
+    end: dt.date | None
+    text: str
+
+
+@dataclass(frozen=True)
+class KindFilter:
+    kind: str
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+Node = Term | Phrase | DateFilter | KindFilter | And | Or | Not
+
+_TOKEN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<lparen>\()|(?P<rparen>\))"
+    r"|(?P<phrase>[\"“「『])"
+    r"|(?P<field>[A-Za-z_]+):(?=\S)"
+    r"|(?P<word>[^\s()\"“”「」『』]+)"
+)
+
+
+@dataclass
+class _Tok:
+    kind: str
+    text: str
+    pos: int
+    slop: int = 0
+
+
+def _lex(query: str) -> list[_Tok]:
+    tokens: list[_Tok] = []
+    position = 0
+    while position < len(query):
+        match = _TOKEN.match(query, position)
+        if match is None:  # a lone closing quote mark
+            raise QuerySyntaxError(f"unexpected {query[position]!r}", query, position)
+        kind = match.lastgroup
+        if kind == "phrase":
+            opener = match.group()
+            close = query.find(QUOTES[opener], match.end())
+            if close < 0:
+                raise QuerySyntaxError("unclosed quotation mark", query, position)
+            end = close + 1
+            slop = 0
+            tail = re.match(r"~(\d{0,3})", query[end:])
+            if tail:
+                slop = int(tail.group(1) or 1)
+                end += tail.end()
+            tokens.append(_Tok("phrase", query[match.end() : close], position, slop))
+            position = end
+            continue
+        if kind != "space":
+            text = match.group("field") if kind == "field" else match.group()
+            if kind == "word" and text in ("AND", "OR", "NOT"):
+                kind = text
+            elif kind == "word" and text.startswith("-") and len(text) > 1:
+                tokens.append(_Tok("NOT", "-", position))
+                text, position = text[1:], position + 1
+            tokens.append(_Tok(kind, text, position))
+        position = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.tokens = _lex(query)
+        self.index = 0
+
+    def peek(self) -> _Tok | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> _Tok:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def error(self, message: str, token: _Tok | None = None) -> QuerySyntaxError:
+        position = token.pos if token else len(self.query)
+        return QuerySyntaxError(message, self.query, position)
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise QuerySyntaxError("empty query", self.query, 0)
+        node = self.parse_or()
+        if self.peek() is not None:
+            raise self.error(f"unexpected {self.peek().text!r}", self.peek())
+        return node
+
+    def parse_or(self) -> Node:
+        items = [self.parse_and()]
+        while self.peek() and self.peek().kind == "OR":
+            operator = self.take()
+            if self.peek() is None or self.peek().kind in ("OR", "AND", "rparen"):
+                raise self.error("OR needs something on its right", operator)
+            items.append(self.parse_and())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def parse_and(self) -> Node:
+        items = [self.parse_unary()]
+        while self.peek() and self.peek().kind not in ("OR", "rparen"):
+            if self.peek().kind == "AND":
+                operator = self.take()
+                if self.peek() is None or self.peek().kind in ("OR", "AND", "rparen"):
+                    raise self.error("AND needs something on its right", operator)
+            items.append(self.parse_unary())
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def parse_unary(self) -> Node:
+        token = self.peek()
+        if token is None:
+            raise self.error("the query ends too early")
+        if token.kind == "NOT":
+            self.take()
+            if self.peek() is None:
+                raise self.error("NOT needs something to exclude", token)
+            return Not(self.parse_unary())
+        return self.parse_primary()
+
+    def parse_primary(self) -> Node:
+        token = self.take()
+        if token.kind == "lparen":
+            if self.peek() is None or self.peek().kind == "rparen":
+                raise self.error("empty parentheses", token)
+            node = self.parse_or()
+            closing = self.peek()
+            if closing is None or closing.kind != "rparen":
+                raise self.error("unclosed parenthesis", token)
+            self.take()
+            return node
+        if token.kind == "rparen":
+            raise self.error("unmatched ')'", token)
+        if token.kind in ("AND", "OR"):
+            raise self.error(f"{token.kind} needs something on its left", token)
+        if token.kind == "field":
+            return self.parse_field(token)
+        if token.kind == "phrase":
+            return Phrase(token.text, "", token.slop)
+        return _word(token.text, "", token, self)
+
+    def parse_field(self, token: _Tok) -> Node:
+        name = token.text.lower()
+        if name not in FIELDS:
+            raise self.error(f"unknown field {token.text!r}: use one of {', '.join(FIELDS)}", token)
+        value = self.peek()
+        if value is None or value.kind not in ("word", "phrase"):
+            raise self.error(f"{name}: needs a value", token)
+        self.take()
+        if name == "date":
+            return parse_date_filter(value.text, self.query, value.pos)
+        if name == "kind":
+            kind = value.text.lower()
+            if kind not in KINDS:
+                raise self.error(f"unknown kind {value.text!r}: use one of {', '.join(KINDS)}", value)
+            return KindFilter(kind)
+        if value.kind == "phrase":
+            return Phrase(value.text, name, value.slop)
+        return _word(value.text, name, value, self)
+
+
+def _word(text: str, field: str, token: _Tok, parser: _Parser) -> Term:
+    fuzzy = 0
+    match = re.fullmatch(r"(.+?)~(\d?)", text)
+    if match:
+        text, fuzzy = match.group(1), int(match.group(2) or 1)
+        if fuzzy > 2:
+            raise parser.error("fuzzy distance must be 1 or 2", token)
+    prefix = text.endswith("*")
+    if prefix:
+        text = text.rstrip("*")
+        if len(text) < 2:
+            raise parser.error("a prefix needs at least 2 characters before *", token)
+    if "*" in text or "?" in text:
+        raise parser.error("wildcards are only allowed at the end of a word (prefix*)", token)
+    return Term(text, field, prefix, fuzzy)
+
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def _date_bound(text: str, last: bool, query: str, position: int) -> dt.date | None:
+    if not text:
+        return None
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise QuerySyntaxError(f"cannot read date {text!r}: use YYYY, YYYY-MM or YYYY-MM-DD", query, position)
+    year, month, day = int(match.group(1)), match.group(2), match.group(3)
+    try:
+        if day:
+            return dt.date(year, int(month), int(day))
+        if month:
+            month = int(month)
+            if last:
+                following = dt.date(year + (month == 12), month % 12 + 1, 1)
+                return following - dt.timedelta(days=1)
+            return dt.date(year, month, 1)
+        return dt.date(year, 12, 31) if last else dt.date(year, 1, 1)
+    except ValueError:
+        raise QuerySyntaxError(f"no such date {text!r}", query, position) from None
+
+
+def parse_date_filter(text: str, query: str = "", position: int = 0) -> DateFilter:
+    """``1954``, ``1954-10``, ``1954-10-29``, ``a..b`` with either end open (inclusive)."""
+    text = fold_width(text)
+    if ".." in text:
+        low, _, high = text.partition("..")
+        if not low and not high:
+            raise QuerySyntaxError("a date range needs at least one end", query, position)
+        start = _date_bound(low, False, query, position)
+        end = _date_bound(high, True, query, position)
+    else:
+        start, end = _date_bound(text, False, query, position), _date_bound(text, True, query, position)
+    if start and end and end < start:
+        raise QuerySyntaxError(f"date range {text} ends before it starts", query, position)
+    return DateFilter(start, end, text)
+
+
+def parse_query(query: str) -> Node:
+    """Parse a query string; raises QuerySyntaxError for anything malformed."""
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QuerySyntaxError(f"query too long ({len(query)} characters; the limit is {MAX_QUERY_LENGTH})", query, 0)
+    return _Parser(query.strip()).parse()
+
+
+def describe(node: Node) -> str:
+    """A canonical text form of a parsed query, for output headers and batch rows."""
+    if isinstance(node, Term):
+        text = node.text + ("*" if node.prefix else "") + (f"~{node.fuzzy}" if node.fuzzy else "")
+        return f"{node.field}:{text}" if node.field else text
+    if isinstance(node, Phrase):
+        text = f'"{node.text}"' + (f"~{node.slop}" if node.slop else "")
+        return f"{node.field}:{text}" if node.field else text
+    if isinstance(node, DateFilter):
+        return f"date:{node.start or ''}..{node.end or ''}"
+    if isinstance(node, KindFilter):
+        return f"kind:{node.kind}"
+    if isinstance(node, Not):
+        return f"NOT {describe(node.item)}"
+    joiner = " AND " if isinstance(node, And) else " OR "
+    return "(" + joiner.join(describe(item) for item in node.items) + ")"

@@ -1,0 +1,171 @@
+"""Results to text, JSON, JSON lines, CSV and HTML: the only place output formats are made."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Iterable
+
+from .results import Hit, Results
+
+HIT_COLUMNS = [
+    "rank", "score", "meeting_id", "passage_id", "source", "kind", "speaker", "speech_date",
+    "meeting_start", "meeting_end", "meeting_type", "meeting_place", "excerpt", "highlights", "text",
+]
+
+
+def hit_record(hit: Hit) -> dict:
+    """The JSON object of one hit (``--format jsonl`` and ``json``)."""
+    record = {
+        "rank": hit.rank,
+        "score": hit.score,
+        "meeting_id": hit.meeting_id,
+        "passage_id": hit.passage_id,
+        "source": hit.source,
+        "kind": hit.kind,
+        "speaker": hit.speaker,
+        "speech_date": hit.speech_date,
+        "meeting": {
+            "start": hit.meeting.start,
+            "end": hit.meeting.end,
+            "type": hit.meeting.type,
+            "place": hit.meeting.place,
+        },
+        "excerpt": hit.excerpt,
+        "highlights": [list(span) for span in hit.highlights],
+        "text": hit.text,
+    }
+    if hit.also:
+        record["also"] = [hit_record(other) for other in hit.also]
+    return record
+
+
+def hit_row(hit: Hit) -> dict:
+    """The flat row of one hit (``--format csv``)."""
+    return {
+        "rank": hit.rank,
+        "score": hit.score,
+        "meeting_id": hit.meeting_id,
+        "passage_id": hit.passage_id,
+        "source": hit.source,
+        "kind": hit.kind,
+        "speaker": hit.speaker,
+        "speech_date": hit.speech_date,
+        "meeting_start": hit.meeting.start,
+        "meeting_end": hit.meeting.end,
+        "meeting_type": hit.meeting.type,
+        "meeting_place": hit.meeting.place,
+        "excerpt": hit.excerpt,
+        "highlights": json.dumps([list(span) for span in hit.highlights]),
+        "text": hit.text,
+    }
+
+
+def results_json(results: Results) -> str:
+    return json.dumps(
+        {
+            "query": results.query,
+            "parsed": results.parsed,
+            "total_passages": results.total_passages,
+            "total_meetings": results.total_meetings,
+            "facets": {name: [list(pair) for pair in counts] for name, counts in results.facets.items()},
+            "hits": [hit_record(hit) for hit in results.hits],
+        },
+        ensure_ascii=False,
+        indent=1,
+    )
+
+
+def results_jsonl(results: Results) -> Iterable[str]:
+    for hit in results.hits:
+        yield json.dumps(hit_record(hit), ensure_ascii=False)
+
+
+def csv_text(rows: Iterable[dict], columns: list[str], header: bool = True, delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=delimiter, lineterminator="\n",
+                            extrasaction="ignore")
+    if header:
+        writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def results_csv(results: Results) -> str:
+    return csv_text((hit_row(hit) for hit in results.hits), HIT_COLUMNS)
+
+
+def mark_html(text: str, highlights) -> str:
+    """``<mark>`` around each highlight, every other character HTML-escaped."""
+    out, cursor = [], 0
+    for start, end in highlights:
+        out.append(html.escape(text[cursor:start]))
+        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
+        cursor = end
+    out.append(html.escape(text[cursor:]))
+    return "".join(out)
+
+
+def mark_ansi(text: str, highlights, style) -> str:
+    out, cursor = [], 0
+    for start, end in highlights:
+        out.append(text[cursor:start])
+        out.append(style(text[start:end]))
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def results_html(results: Results) -> str:
+    items = []
+    for hit in results.hits:
+        items.append(
+            "<li><p class=\"meta\">" + html.escape(_meta_line(hit)) + "</p>"
+            + "<p class=\"excerpt\">" + mark_html(hit.excerpt, hit.highlights) + "</p></li>"
+        )
+    return (
+        "<!doctype html><meta charset=\"utf-8\"><title>huiyi: " + html.escape(results.query) + "</title>"
+        + "<p class=\"totals\">" + html.escape(totals_line(results)) + "</p><ol>" + "".join(items) + "</ol>\n"
+    )
+
+
+def totals_line(results: Results) -> str:
+    passages = "passage" if results.total_passages == 1 else "passages"
+    meetings = "meeting" if results.total_meetings == 1 else "meetings"
+    return f"{results.total_passages} {passages} in {results.total_meetings} {meetings}"
+
+
+def date_range(start: str, end: str) -> str:
+    if not start:
+        return "undated"
+    return start if not end or end == start else f"{start} – {end}"
+
+
+def _meta_line(hit: Hit) -> str:
+    parts = [date_range(hit.meeting.start, hit.meeting.end), hit.meeting.type, hit.meeting.place]
+    return " · ".join(part for part in parts if part)
+
+
+def _who_line(hit: Hit) -> str:
+    who = hit.speaker or ""
+    if who and hit.speech_date:
+        who += f" ({hit.speech_date})"
+    return " · ".join(part for part in (who, hit.kind, hit.passage_id) if part)
+
+
+def results_text(results: Results, style) -> Iterable[str]:
+    """Human-readable results; ``style`` marks a highlight (ANSI on a terminal)."""
+    yield totals_line(results)
+    for hit in results.hits:
+        yield ""
+        yield f"{hit.rank:>3}. {_meta_line(hit)}"
+        yield f"     {_who_line(hit)}"
+        yield "     " + mark_ansi(hit.excerpt, hit.highlights, style)
+        for other in hit.also:
+            yield f"     + {_who_line(other)}: " + mark_ansi(other.excerpt, other.highlights, style)
+    for name, counts in results.facets.items():
+        yield ""
+        yield f"{name}: " + (", ".join(f"{value or '(none)'} ({count})" for value, count in counts) or "(no hits)")

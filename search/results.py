@@ -1,0 +1,71 @@
+"""Search results as frozen dataclasses; text, JSON, CSV and HTML are made from them at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    id: str
+    start: str  # ISO with its precision: 1954, 1954-10 or 1954-10-10
+    end: str
+    type: str
+    place: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    passage_id: str
+    meeting_id: str
+    source: str
+    kind: str
+    position: int
+    speaker: str
+    speech_date: str
+    speech_title: str
+    meeting: MeetingInfo
+    text: str
+    excerpt: str
+    highlights: tuple[tuple[int, int], ...]
+    also: tuple["Hit", ...] = ()  # with --group meeting: the meeting's next best passages
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    parsed: str
+    hits: tuple[Hit, ...]
+    total_passages: int
+    total_meetings: int
+    facets: dict[str, tuple[tuple[str, int], ...]]
+    offset: int = 0
+    limit: int = 10
+    sort: str = "relevance"
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class PassageView:
+    """One passage of a meeting shown whole, with the query's matches marked in place."""
+
+    passage_id: str
+    kind: str
+    position: int
+    speaker: str
+    speech_date: str
+    speech_title: str
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+    matched: bool
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    meeting: MeetingInfo
+    source: str
+    attendance: tuple[str, ...]
+    passages: tuple[PassageView, ...]
+    query: str = ""
