@@ -1,0 +1,98 @@
+"""Analyzer invariants (property tests) and the analysis rules of the word and exact views."""
+
+import subprocess
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import ScriptTokenizer, exact_analyzer, fold, fold_accents, word_analyzer
+
+MIXED = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("農業合作社发展急躁冒进，。！？「」“”　１９５５ＡＰＣ")),
+        st.sampled_from(list("abc XYZ-'’.,;:0123456789 ōé\n")),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MIXED)
+def test_folding_keeps_lengths(text):
+    assert len(fold(text)) == len(text)
+    assert fold(text[3:9]) == fold(text)[3:9]  # context-free: a substring folds as it does in place
+
+
+@settings(max_examples=300, deadline=None)
+@given(MIXED, st.sampled_from(["word", "exact"]))
+def test_offsets_slice_back_and_positions_never_decrease(text, view):
+    last = -1
+    for token in ScriptTokenizer(view)(text):
+        assert fold(text[token.startchar : token.endchar]) == token.text
+        assert token.pos >= last
+        last = token.pos
+
+
+@settings(max_examples=200, deadline=None)
+@given(MIXED)
+def test_exact_view_offsets_after_filters(text):
+    for token in exact_analyzer()(text):
+        assert fold_accents(fold(text[token.startchar : token.endchar]).lower()) == token.text
+
+
+def test_sub_words_share_their_word_position():
+    tokens = [(t.text, t.pos) for t in word_analyzer()("农业生产合作社发展")]
+    positions = dict(tokens)
+    assert positions["农业生产合作社"] == positions["合作社"] == positions["合作"]
+    assert positions["发展"] == positions["农业生产合作社"] + 1
+
+
+def test_exact_view_is_one_position_per_han_character():
+    tokens = [(t.text, t.pos, t.startchar) for t in exact_analyzer()("急躁冒進 blind")]
+    assert tokens == [("急", 0, 0), ("躁", 1, 1), ("冒", 2, 2), ("进", 3, 3), ("blind", 4, 5)]
+
+
+def test_traditional_and_full_width_are_folded_before_segmentation():
+    assert [t.text for t in word_analyzer()("農業合作社")] == [t.text for t in word_analyzer()("农业合作社")]
+    tokens = [(t.text, t.startchar, t.endchar) for t in word_analyzer()("１９５５年")]
+    assert tokens[0] == ("1955", 0, 4)
+
+
+def test_english_normalisation():
+    words = [t.text for t in word_analyzer()("The co-operative U.S. party's 600,000 APCs; Zhōu Ēnlái")]
+    assert words[:3] == ["cooper", "co", "oper"]  # joined form first, its parts at the same position
+    assert "us" in words and "parti" in words and "600000" in words and "apc" in words
+    assert "zhou" in words and "enlai" in words and "the" not in words
+    cooperative = [t.text for t in word_analyzer()("cooperative")]
+    assert cooperative == ["cooper"]
+
+
+def test_period_dictionary_words_are_kept_whole():
+    words = [t.text for t in word_analyzer()("初级社转为高级社，反对急躁冒进和统购统销")]
+    for word in ("初级社", "高级社", "急躁冒进", "统购统销"):
+        assert word in words
+
+
+def test_user_dictionary_extends_jieba(tmp_path):
+    dictionary = tmp_path / "mine.txt"
+    dictionary.write_text("穷棒子社 100 n\n", encoding="utf-8")
+    script = (
+        "from indexer.analysis import add_user_dictionary, word_analyzer\n"
+        "before = [t.text for t in word_analyzer()('穷棒子社')]\n"
+        f"add_user_dictionary({str(dictionary)!r})\n"
+        "after = [t.text for t in word_analyzer()('穷棒子社')]\n"
+        "print(before, after)\n"
+        "assert '穷棒子社' not in before and '穷棒子社' in after\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_jieba_loads_quietly():
+    script = "from indexer.analysis import word_analyzer\nlist(word_analyzer()('合作化运动'))\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "Building prefix dict" not in done.stderr and "Loading model" not in done.stderr
+    assert done.stderr == ""

@@ -1,0 +1,88 @@
+"""Regression tests for each bug of the plain Whoosh + jieba setup, on a real index."""
+
+import pytest
+
+from indexer.build import build_index
+from search import Engine
+
+from .conftest import write_records
+
+RECORDS = {
+    "a.txt": "**Dates of Meeting:** 1955\n\n**Other Decisions and/or Actions:**\n\n要加强农业生产的领导。\n",
+    "b.txt": "**Dates of Meeting:** 1955\n\n**Other Decisions and/or Actions:**\n\n工业和农业生产都要抓。\n",
+    "c.txt": "**Dates of Meeting:** 1955\n\n**Other Decisions and/or Actions:**\n\n先抓生产农业再说。\n",
+    "d.txt": "**Dates of Meeting:** 1956\n\n**備註：**\n\n反對急躁冒進，發展農業。\n",
+    "e.txt": (
+        "**Dates of Meeting:** 1954\n\n**Speeches/Reports:**\n\n**Deng Zihui:**\n\n"
+        '"Now there is some Blind\n optimism<sup>2</sup> in the counties."\n\n'
+        "**Remarks:**\n\nThey called it blind, optimism.\n"
+    ),
+    "g.txt": "**Dates of Meeting:** 1954\n\n**Remarks:**\n\nThe optimism was blind.\n",
+    "f.txt": "**Dates of Meeting:** 1957\n\n**Remarks:**\n\nThe co-operative movement of the U.S. farmers' 600,000 acres.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    folder = write_records(tmp_path_factory.mktemp("records"), RECORDS)
+    index_dir = tmp_path_factory.mktemp("ix") / "index"
+    build_index([folder], index_dir)
+    with Engine.open(index_dir) as opened:
+        yield opened
+
+
+def meetings(engine, query):
+    return sorted({hit.meeting_id for hit in engine.search(query, limit=0, excerpts=False).hits})
+
+
+def test_chinese_phrases_of_several_words_match(engine):
+    assert meetings(engine, '"农业生产"') == ["a", "b"]
+    assert meetings(engine, '"急躁冒进"') == ["d"]
+    assert meetings(engine, '"生产农业"') == ["c"]
+
+
+def test_bare_han_term_is_a_substring_and_only_that(engine):
+    assert meetings(engine, "农业生产") == ["a", "b"]  # 生产农业 in c is not 农业生产
+    assert meetings(engine, "业生") == ["a", "b"]  # crosses jieba's word boundary
+
+
+def test_traditional_finds_simplified_and_back(engine):
+    assert meetings(engine, "農業") == meetings(engine, "农业") == ["a", "b", "c", "d"]
+    assert meetings(engine, '"急躁冒進"') == ["d"]
+
+
+def test_english_phrases_match_exactly(engine):
+    assert meetings(engine, '"blind optimism"') == ["e"]  # across a line break, case, footnote mark
+    results = engine.search('"blind optimism"', limit=0)
+    speech = next(hit for hit in results.hits if hit.kind == "speech")
+    assert speech.excerpt[slice(*speech.highlights[0])] == "Blind\n optimism".replace("\n ", " ")
+
+
+def test_phrase_ignores_punctuation_but_not_word_order(engine):
+    kinds = sorted(hit.kind for hit in engine.search('"blind optimism"', limit=0).hits)
+    assert kinds == ["remark", "speech"]  # "blind, optimism" matches; "optimism was blind" (g) does not
+
+
+def test_phrase_across_a_paragraph_broken_mid_sentence(sample_index):
+    with Engine.open(sample_index) as engine:
+        found = meetings(engine, '"mutual assistance and cooperation must implement"')
+    assert found == ["000_c75d9bfc1afe58b6"]
+
+
+def test_english_word_forms(engine):
+    assert meetings(engine, "cooperative") == ["f"]
+    assert meetings(engine, "co-operative") == ["f"]
+    assert meetings(engine, '"600,000 acres"') == ["f"]
+    assert meetings(engine, "farmer") == ["f"]
+    assert meetings(engine, '"u.s. farmers"') == ["f"]
+    assert "f" in meetings(engine, "U.S.")
+
+
+def test_chinese_excerpt_is_cut_at_chinese_sentence_ends(engine):
+    from search.excerpts import make_excerpt
+
+    text = "第一句很长很长很长很长很长。第二句提到合作化的问题！第三句又很长很长很长很长很长很长？"
+    start = text.index("合作化")
+    excerpt = make_excerpt(text, [(start, start + 3)], width=16)
+    assert excerpt.text == "…第二句提到合作化的问题！…"
+    assert excerpt.text[slice(*excerpt.highlights[0])] == "合作化"
