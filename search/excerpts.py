@@ -109,6 +109,8 @@ def make_excerpt(text: str, matches: list[tuple[int, int]], width: int = 240) ->
     for anchor_start, anchor_end in anchors:
         start = _start_before(text, anchor_start, anchor_end, width, sentences, clauses)
         end = _end_after(text, start, width, sentences, clauses, anchor_end)
+        if end == len(text):
+            start = _fill_backwards(text, start, end, width, clauses)
         covered = [m for m in matches if m[0] >= start and m[1] <= end]
         score = (len({text[s:e].lower() for s, e in covered}), len(covered))
         if best is None or score > best[0]:
@@ -124,26 +126,38 @@ def make_excerpt(text: str, matches: list[tuple[int, int]], width: int = 240) ->
 
 
 def _start_before(text, match_start, match_end, width, sentences, clauses) -> int:
-    """The latest sentence (else clause, else word) start that keeps the match in the window
-    with some context before it."""
-    room = max(width - (match_end - match_start), 0)
-    lowest = max(0, match_start - room * 2 // 3)
+    """The start of the match's own sentence, else of its clause, else a word boundary, such
+    that the match sits in the first three quarters of the window."""
+    reach = width * 3 // 4
     for candidates in (sentences, clauses):
-        fitting = [b for b in candidates if lowest <= b <= match_start]
+        fitting = [b for b in candidates if b <= match_start and match_end - b <= reach]
         if fitting:
-            return fitting[0] if match_end - fitting[0] <= width * 2 // 3 else fitting[-1]
-    start = max(0, match_start - room // 3)
-    space = text.rfind(" ", start, match_start)
-    return space + 1 if space >= start and match_start - space < 40 else start
+            return fitting[-1]
+    start = max(0, match_start - (width - (match_end - match_start)) // 3)
+    space = text.find(" ", start, match_start)
+    return space + 1 if space >= 0 else start
+
+
+def _fill_backwards(text, start, end, width, boundaries) -> int:
+    """When the window reached the passage's end with room to spare, show more before it."""
+    if start == 0 or end - start >= width * 4 // 5:
+        return start
+    earlier = [b for b in boundaries if b < start and end - b <= width]
+    if earlier:
+        return earlier[0]
+    lowest = max(0, end - width)
+    space = text.find(" ", lowest, start)
+    return space + 1 if space >= 0 else lowest
 
 
 def _end_after(text, start, width, sentences, clauses, must_reach) -> int:
     limit = min(len(text), start + width)
     if limit == len(text):
         return limit
+    enough = start + width * 2 // 3  # a sentence end that wastes a third of the room is too early
     for candidates in (sentences, clauses):
         fitting = [b for b in candidates if max(must_reach, start + 1) <= b <= limit]
-        if fitting:
+        if fitting and (fitting[-1] >= enough or candidates is clauses):
             return fitting[-1]
     space = text.rfind(" ", max(must_reach, start), limit)
     return space if space > start and limit - space < 40 else limit

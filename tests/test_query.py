@@ -1,0 +1,71 @@
+"""The query language: what parses to what, and clear errors for what does not."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from corpus.errors import QuerySyntaxError
+from search.query import And, DateFilter, KindFilter, Not, Or, Phrase, Term, parse_query
+
+
+@pytest.mark.parametrize(
+    "query, tree",
+    [
+        ("cooperativization", Term("cooperativization")),
+        ("合作化 optimism", And((Term("合作化"), Term("optimism")))),
+        ("a OR b", Or((Term("a"), Term("b")))),
+        ("a NOT b", And((Term("a"), Not(Term("b"))))),
+        ("a -b", And((Term("a"), Not(Term("b"))))),
+        ("(a OR b) c", And((Or((Term("a"), Term("b"))), Term("c")))),
+        ('"blind optimism"', Phrase("blind optimism")),
+        ('"blind optimism"~3', Phrase("blind optimism", slop=3)),
+        ("「急躁冒进」", Phrase("急躁冒进")),
+        ("coop*", Term("coop", prefix=True)),
+        ("optimsm~", Term("optimsm", fuzzy=1)),
+        ("optimsm~2", Term("optimsm", fuzzy=2)),
+        ('speaker:"Deng Zihui" optimism', And((Phrase("Deng Zihui", "speaker"), Term("optimism")))),
+        ("quote:冒进", Term("冒进", "quote")),
+        ("kind:decision", KindFilter("decision")),
+        ("date:1954", DateFilter(dt.date(1954, 1, 1), dt.date(1954, 12, 31), "1954")),
+        ("date:1954-02", DateFilter(dt.date(1954, 2, 1), dt.date(1954, 2, 28), "1954-02")),
+        ("date:1954-10-29", DateFilter(dt.date(1954, 10, 29), dt.date(1954, 10, 29), "1954-10-29")),
+        ("date:1953..1955-06", DateFilter(dt.date(1953, 1, 1), dt.date(1955, 6, 30), "1953..1955-06")),
+        ("date:..1955", DateFilter(None, dt.date(1955, 12, 31), "..1955")),
+        ("date:1956..", DateFilter(dt.date(1956, 1, 1), None, "1956..")),
+    ],
+)
+def test_parses(query, tree):
+    assert parse_query(query) == tree
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("", "empty query"),
+        ("   ", "empty query"),
+        ('"unclosed', "unclosed quotation mark"),
+        ("(a OR b", "unclosed parenthesis"),
+        ("a)", "unexpected ')'"),
+        ("OR a", "OR needs something on its left"),
+        ("a OR", "OR needs something on its right"),
+        ("NOT", "NOT needs something to exclude"),
+        ("foo:bar", "unknown field 'foo'"),
+        ("kind:speeches", "unknown kind 'speeches'"),
+        ("date:1955..1953", "ends before it starts"),
+        ("date:spring", "cannot read date 'spring'"),
+        ("date:1955-13", "no such date"),
+        ("a*b", "wildcards are only allowed at the end"),
+        ("x" * 10_001, "query too long"),
+    ],
+)
+def test_errors(query, words):
+    with pytest.raises(QuerySyntaxError, match=re.escape(words)):
+        parse_query(query)
+
+
+def test_error_points_at_the_problem():
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query("合作化 foo:bar")
+    assert caught.value.position == 4
+    assert "at character 5" in str(caught.value)

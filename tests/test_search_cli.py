@@ -1,0 +1,167 @@
+"""`huiyi index`, `huiyi search` and `huiyi show` through click's runner: formats and errors."""
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+
+from .conftest import SAMPLES
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
+
+
+def test_index_command_builds_and_summarises(tmp_path):
+    result = run("index", SAMPLES, "--index", tmp_path / "ix")
+    assert result.exit_code == 0, result.output
+    assert "indexed 10 meetings" in result.stderr and "files" in result.stderr
+    assert result.stdout == ""
+    quiet = run("index", SAMPLES, "--index", tmp_path / "ix", "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_index_skips_bad_files_and_indexes_the_rest(tmp_path):
+    (tmp_path / "good.txt").write_text("**Dates of Meeting:** 1955\n\n**Remarks:**\n\nA remark.\n", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01\x02binary")
+    result = run("index", tmp_path, "--index", tmp_path / "ix")
+    assert result.exit_code == 0
+    assert "skipped" in result.stderr and "bad.txt:1: error: binary file" in result.stderr
+    assert "indexed 1 meeting, 1 passage" in result.stderr
+
+
+def test_index_uses_HUIYI_INDEX(tmp_path):
+    result = run("index", SAMPLES, "-q", env={"HUIYI_INDEX": str(tmp_path / "env-ix")})
+    assert result.exit_code == 0
+    assert (tmp_path / "env-ix" / "huiyi.json").exists()
+
+
+def test_jsonl_keys(sample_index):
+    result = run("search", '"blind optimism"', "--index", sample_index, "--format", "jsonl")
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and set(rows[0]) >= {"rank", "score", "meeting_id", "source", "kind", "speaker", "speech_date",
+                                     "meeting", "excerpt", "highlights", "text"}
+    assert set(rows[0]["meeting"]) == {"start", "end", "type", "place"}
+    for row in rows:
+        for start, end in row["highlights"]:
+            assert row["excerpt"][start:end].lower().replace("\n", " ") == "blind optimism"
+    assert "passages in" in result.stderr
+
+
+def test_json_totals_and_facets(sample_index):
+    result = run("search", "合作化", "--index", sample_index, "--format", "json", "--facet", "year,kind", "--limit", "0")
+    data = json.loads(result.stdout)
+    assert data["total_passages"] == len(data["hits"])
+    assert data["total_meetings"] == len({hit["meeting_id"] for hit in data["hits"]})
+    assert sum(count for _, count in data["facets"]["year"]) == data["total_passages"]
+
+
+def test_csv_columns(sample_index):
+    result = run("search", "cooperativization", "--index", sample_index, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and rows[0]["rank"] == "1" and "meeting_start" in rows[0] and "highlights" in rows[0]
+    assert json.loads(rows[0]["highlights"])
+
+
+def test_html_escapes_and_marks(sample_index):
+    result = run("search", "统购统销", "--index", sample_index, "--format", "html")
+    assert result.exit_code == 0
+    assert "<mark>统购统销</mark>" in result.stdout
+    assert "<script" not in result.stdout
+
+
+def test_text_header_and_hits(sample_index):
+    result = run("search", "cooperativization", "--index", sample_index, "--format", "text", "--limit", "2")
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("meetings") and "passages in" in lines[0]
+    assert lines[2].startswith("  1. ")
+
+
+def test_text_marks_with_ansi_on_a_terminal(sample_index):
+    result = CliRunner().invoke(main, ["search", "统购统销", "--index", str(sample_index), "--format", "text"],
+                                color=True)
+    assert "\x1b[" in result.stdout
+
+
+def test_group_sort_offset(sample_index):
+    grouped = json.loads(run("search", "合作化", "--index", sample_index, "--format", "json", "--group", "meeting",
+                             "--limit", "0").stdout)
+    ids = [hit["meeting_id"] for hit in grouped["hits"]]
+    assert len(ids) == len(set(ids)) == grouped["total_meetings"]
+    by_date = json.loads(run("search", "合作化", "--index", sample_index, "--format", "json", "--sort", "date",
+                             "--limit", "0").stdout)
+    starts = [hit["meeting"]["start"] for hit in by_date["hits"]]
+    assert starts == sorted(starts)
+    second = json.loads(run("search", "合作化", "--index", sample_index, "--format", "json", "--offset", "1",
+                            "--limit", "1").stdout)
+    first_two = json.loads(run("search", "合作化", "--index", sample_index, "--format", "json", "--limit", "2").stdout)
+    assert second["hits"][0]["passage_id"] == first_two["hits"][1]["passage_id"]
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("", "empty query"),
+        ("the of and", "only stopwords or punctuation"),
+        ("，。！", "only stopwords or punctuation"),
+        ("foo:bar", "unknown field"),
+        ("date:1957..1953", "ends before it starts"),
+        ("(合作化", "unclosed parenthesis"),
+        ("合作化 " * 2000, "query too long"),
+    ],
+)
+def test_bad_queries_exit_2_without_traceback(sample_index, query, words):
+    result = run("search", query, "--index", sample_index)
+    assert result.exit_code == 2
+    assert words in result.stderr and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_index_exit_1(tmp_path):
+    result = run("search", "x", "--index", tmp_path / "none")
+    assert result.exit_code == 1
+    assert f"no huiyi index at {tmp_path / 'none'}" in result.stderr and "huiyi index" in result.stderr
+
+
+def test_corrupt_index_exit_1(tmp_path, sample_index):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(sample_index, broken)
+    for segment in broken.glob("*.seg"):
+        segment.write_bytes(b"garbage")
+    for toc in broken.glob("_MAIN_*.toc"):
+        toc.write_bytes(b"garbage")
+    result = run("search", "x", "--index", broken)
+    assert result.exit_code == 1
+    assert "damaged" in result.stderr and "Traceback" not in result.output
+
+
+def test_incompatible_index_says_rebuild(tmp_path, sample_index):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(sample_index, old)
+    manifest = json.loads((old / "huiyi.json").read_text())
+    manifest["schema_version"] = "0"
+    (old / "huiyi.json").write_text(json.dumps(manifest))
+    result = run("search", "x", "--index", old)
+    assert result.exit_code == 1 and "rebuild" in result.stderr
+
+
+def test_show_marks_matches_in_place(sample_index):
+    result = run("show", "009_plan-cutback-1956", "--index", sample_index, "--query", "急躁冒进")
+    assert result.exit_code == 0
+    assert "Politburo and State Council" in result.stdout
+    marked = [line for line in result.stdout.splitlines() if line.startswith(">> ")]
+    assert len(marked) == 1 and "急躁冒进" in marked[0]
+
+
+def test_show_unknown_meeting(sample_index):
+    result = run("show", "nope", "--index", sample_index)
+    assert result.exit_code == 2 and "no meeting 'nope'" in result.stderr
