@@ -20,12 +20,12 @@ test: install
 demo: install
 	$(BIN)/huiyi check corpus/samples
 	$(BIN)/huiyi index corpus/samples --index $(DEMO_INDEX) --rebuild
-	$(BIN)/huiyi search cooperativization --index $(DEMO_INDEX) --limit 3
-	$(BIN)/huiyi search '合作化' --index $(DEMO_INDEX) --limit 3
-	$(BIN)/huiyi search '"blind optimism"' --index $(DEMO_INDEX) --limit 3
-	$(BIN)/huiyi search '"急躁冒進"' --index $(DEMO_INDEX) --limit 3
-	$(BIN)/huiyi search 'speaker:"Deng Zihui" optimism' --index $(DEMO_INDEX) --limit 3
-	printf 'cooperativization\n"blind optimism"\n合作化\n' | $(BIN)/huiyi batch - --index $(DEMO_INDEX) --format csv --limit 2
+	$(BIN)/huiyi search cooperativization --index $(DEMO_INDEX) --limit 3 --format text
+	$(BIN)/huiyi search '合作化' --index $(DEMO_INDEX) --limit 3 --format text
+	$(BIN)/huiyi search '"blind optimism"' --index $(DEMO_INDEX) --limit 3 --format text
+	$(BIN)/huiyi search '"急躁冒進"' --index $(DEMO_INDEX) --limit 3 --format text
+	$(BIN)/huiyi search 'speaker:"Deng Zihui" cooperatives' --index $(DEMO_INDEX) --limit 3 --format text
+	$(BIN)/huiyi search '合作化 date:1955' --index $(DEMO_INDEX) --group meeting --facet year,speaker --format text
 
 clean:
 	rm -rf $(VENV) $(DEMO_INDEX) *.egg-info
