@@ -5,8 +5,10 @@ Two views of the same text are indexed:
 * **word** — jieba words for Han text (search-mode sub-words share their word's position),
   English lowercased, accent-folded, stemmed, stopwords dropped. Used for ranking and for
   single words.
-* **exact** — one position per Han character, English words unstemmed. Used for phrases and
-  Chinese substrings, so a quoted phrase matches whatever jieba did to the text.
+* **exact** — one position per Han character, holding the character and the bigram that
+  starts there; English words unstemmed. Used for phrases and Chinese substrings, so a quoted
+  phrase matches whatever jieba did to the text. Bigrams make a Chinese phrase a chain of
+  selective terms instead of a chain of very common characters (see :func:`exact_sequence`).
 
 Han text is folded Traditional→Simplified and full-width→half-width *before* segmentation.
 The fold maps one character to one character, so every token keeps its true offsets into the
@@ -31,7 +33,7 @@ from whoosh.lang.porter import stem as porter_stem
 
 from corpus.text import fold_width
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
 _RUNS = re.compile(
     rf"(?P<han>[{HAN_CLASS}]+)"
@@ -200,10 +202,14 @@ class ScriptTokenizer(Tokenizer):
             if match.lastgroup == "han":
                 run_start = match.start()
                 if self.view == "exact":
-                    for index, ch in enumerate(match.group()):
+                    run = match.group()
+                    for index, ch in enumerate(run):
                         _set(token, ch, pos, start_char + run_start + index, 1, han=True)
-                        pos += 1
                         yield token
+                        if index + 1 < len(run):  # the bigram starting here, at the same position
+                            _set(token, run[index : index + 2], pos, start_char + run_start + index, 2, han=True)
+                            yield token
+                        pos += 1
                     continue
                 for word, start, end, subs in _segment_cache.get(match.group()):
                     _set(token, word, pos, start_char + run_start + start, end - start, han=True)
@@ -308,6 +314,28 @@ class EnglishStemFilter(Filter):
 @lru_cache(maxsize=100000)
 def _stem(word: str) -> str:
     return word if word[:1].isdigit() else porter_stem(word)
+
+
+def exact_sequence(text: str) -> list[str]:
+    """The exact-view terms a phrase must match at consecutive positions.
+
+    At each position the longest token is taken (the bigram where there is one), so
+    ``农业生产`` becomes ``农业 业生 生产`` and a two-character word is a single term. A run's
+    last character is kept only when something follows it, to hold the positions in step.
+    """
+    by_position: dict[int, str] = {}
+    for token in exact_analyzer()(text):
+        current = by_position.get(token.pos)
+        if current is None or len(token.text) > len(current):
+            by_position[token.pos] = token.text
+    sequence = [by_position[pos] for pos in sorted(by_position)]
+    if len(sequence) > 1 and len(sequence[-2]) == 2 and sequence[-2][1] == sequence[-1] and _is_han_token(sequence[-1]):
+        sequence.pop()
+    return sequence
+
+
+def _is_han_token(text: str) -> bool:
+    return bool(_RUNS.fullmatch(text)) and _RUNS.fullmatch(text).lastgroup == "han"
 
 
 def word_analyzer():

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from corpus.errors import QuerySyntaxError
-from indexer.analysis import exact_analyzer, fold, word_analyzer
+from indexer.analysis import exact_analyzer, exact_sequence, fold, word_analyzer
 from indexer.dates import range_terms
 
 from .query import And, DateFilter, KindFilter, Node, Not, Or, Phrase, Term
@@ -49,7 +49,8 @@ class Compiled:
 
 
 def exact_tokens(text: str) -> list[str]:
-    return [token.text for token in _exact(text)]
+    """The exact-view terms of a phrase, one per position (see ``exact_sequence``)."""
+    return exact_sequence(text)
 
 
 def word_tokens(text: str) -> list[str]:

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.collectors import TopCollector
 from whoosh.index import IndexError as WhooshIndexError
 
 from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError
@@ -27,6 +28,27 @@ GROUP_EXTRA = 3  # passages shown under a meeting's best one with group="meeting
 
 class UsageError(HuiyiError):
     exit_code = 2
+
+
+class _CountingTopCollector(TopCollector):
+    """The top N by score, and the set of every match in the same pass.
+
+    Whoosh's own TopCollector skips blocks, and swaps in matchers, that cannot reach the top N,
+    so exact totals cost a second, unscored run of the query; visiting every match once (no
+    block skipping, no matcher replacement) is cheaper for our queries and counts exactly.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, usequality=False, replace=0)
+
+    def _collect(self, global_docnum, score):
+        self.docset.add(global_docnum)
+        return super()._collect(global_docnum, score)
+
+    def results(self):
+        results = super().results()
+        results.docset = self.docset
+        return results
 
 
 class Engine:
@@ -107,9 +129,14 @@ class Engine:
         searcher = self._searcher
         sortedby = None if sort == "relevance" else "start_key"
         wanted = None if (limit == 0 or group) else offset + limit
-        results = searcher.search(compiled.query, limit=wanted, sortedby=sortedby, reverse=sort == "-date")
+        if sortedby is None and wanted is not None:
+            collector = _CountingTopCollector(wanted)
+            searcher.search_with_collector(compiled.query, collector)
+            results = collector.results()
+        else:
+            results = searcher.search(compiled.query, limit=wanted, sortedby=sortedby, reverse=sort == "-date")
         ranked = [(hit.docnum, hit.score) for hit in results]
-        docset = results.docs() if wanted is not None else {docnum for docnum, _ in ranked}
+        docset = results.docs()
 
         reader = searcher.reader()
         meeting_of = reader.column_reader("meeting_id")

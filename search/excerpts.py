@@ -36,44 +36,39 @@ def find_matches(text: str, marks: list[Mark], quote_spans=()) -> list[tuple[int
             wanted = set(mark.tokens)
             spans += _inside([(s, e) for w, s, e in tokens if w in wanted], mark, quote_spans)
     if other_marks:
-        tokens = [(t.text, t.startchar, t.endchar) for t in _exact(text)]
+        tokens = [(t.text, t.startchar, t.endchar, t.pos) for t in _exact(text)]
+        at: dict[int, dict[str, tuple[int, int]]] = {}
+        for word, start, end, pos in tokens:
+            at.setdefault(pos, {})[word] = (start, end)
         for mark in other_marks:
             if mark.view == "prefix":
-                found = [(s, e) for w, s, e in tokens if w.startswith(mark.tokens[0])]
-                if not found:  # a Han prefix matches jieba words: mark their characters
-                    found = _sequences(tokens, tuple(mark.tokens[0]), 0)
+                found = [(s, e) for w, s, e, _ in tokens if w.startswith(mark.tokens[0])]
             else:
-                found = _sequences(tokens, mark.tokens, mark.slop)
+                found = _sequences(at, mark.tokens, mark.slop)
             spans += _inside(found, mark, quote_spans)
     return _merge(spans)
 
 
-def _sequences(tokens, sequence: tuple[str, ...], slop: int) -> list[tuple[int, int]]:
-    found = []
-    length = len(sequence)
-    if not length:
+def _sequences(at: dict[int, dict[str, tuple[int, int]]], sequence: tuple[str, ...], slop: int):
+    """Spans where the terms of ``sequence`` stand at consecutive positions (or, with
+    ``slop``, in order and at most ``slop`` positions further apart than adjacent)."""
+    found: list[tuple[int, int]] = []
+    if not sequence:
         return found
-    if slop == 0:
-        for index in range(len(tokens) - length + 1):
-            if tokens[index][0] == sequence[0] and all(
-                tokens[index + k][0] == sequence[k] for k in range(1, length)
-            ):
-                found.append((tokens[index][1], tokens[index + length - 1][2]))
-        return found
-    # proximity: the words in order, each at most ``slop`` positions further than adjacent
-    for index, token in enumerate(tokens):
-        if token[0] != sequence[0]:
-            continue
-        cursor, picked = index, [token]
+    for position in sorted(p for p, words in at.items() if sequence[0] in words):
+        picked = [at[position][sequence[0]]]
+        cursor = position
         for word in sequence[1:]:
-            window = tokens[cursor + 1 : cursor + 2 + slop]
-            step = next((k for k, candidate in enumerate(window) if candidate[0] == word), None)
+            step = next((k for k in range(1, slop + 2) if word in at.get(cursor + k, ())), None)
             if step is None:
                 break
-            cursor += step + 1
-            picked.append(tokens[cursor])
+            cursor += step
+            picked.append(at[cursor][word])
         else:
-            found += [(s, e) for _, s, e in picked]
+            if slop:
+                found += picked
+            else:
+                found.append((picked[0][0], picked[-1][1]))
     return found
 
 

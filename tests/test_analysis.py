@@ -6,7 +6,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import ScriptTokenizer, exact_analyzer, fold, fold_accents, word_analyzer
+from indexer.analysis import ScriptTokenizer, exact_analyzer, exact_sequence, fold, fold_accents, word_analyzer
 
 MIXED = st.text(
     alphabet=st.one_of(
@@ -39,7 +39,8 @@ def test_offsets_slice_back_and_positions_never_decrease(text, view):
 @given(MIXED)
 def test_exact_view_offsets_after_filters(text):
     for token in exact_analyzer()(text):
-        assert fold_accents(fold(text[token.startchar : token.endchar]).lower()) == token.text
+        source = fold(text[token.startchar : token.endchar])
+        assert token.text == (source if token.han else fold_accents(source.lower()))
 
 
 def test_sub_words_share_their_word_position():
@@ -49,9 +50,18 @@ def test_sub_words_share_their_word_position():
     assert positions["发展"] == positions["农业生产合作社"] + 1
 
 
-def test_exact_view_is_one_position_per_han_character():
+def test_exact_view_is_one_position_per_han_character_with_its_bigram():
     tokens = [(t.text, t.pos, t.startchar) for t in exact_analyzer()("急躁冒進 blind")]
-    assert tokens == [("急", 0, 0), ("躁", 1, 1), ("冒", 2, 2), ("进", 3, 3), ("blind", 4, 5)]
+    assert tokens == [("急", 0, 0), ("急躁", 0, 0), ("躁", 1, 1), ("躁冒", 1, 1), ("冒", 2, 2), ("冒进", 2, 2),
+                      ("进", 3, 3), ("blind", 4, 5)]
+
+
+def test_exact_sequence_of_a_phrase():
+    assert exact_sequence("农业生产") == ["农业", "业生", "生产"]
+    assert exact_sequence("中国") == ["中国"]
+    assert exact_sequence("中") == ["中"]
+    assert exact_sequence("中，国") == ["中", "国"]  # not adjacent in the query: no bigram
+    assert exact_sequence("APC合作社 now") == ["apc", "合作", "作社", "社", "now"]
 
 
 def test_traditional_and_full_width_are_folded_before_segmentation():
