@@ -226,3 +226,78 @@ def show(meeting_id, index_dir, query) -> None:
             click.echo(click.style(title + (f" — {extra}" if extra else ""), underline=True))
         marker = ">> " if passage.matched else "   "
         click.echo(marker + render.mark_ansi(passage.text, passage.highlights, style))
+
+
+# ------------------------------------------------------------------ batch
+
+@main.command()
+@click.argument("queries_file", metavar="QUERIES", type=click.Path(allow_dash=True, dir_okay=False))
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "tsv", "trec"]), default="jsonl", show_default=True)
+@click.option("--input-format", type=click.Choice(["txt", "tsv", "csv", "jsonl"]), default=None,
+              help="Format of QUERIES (default: by extension; '-' reads plain text unless given).")
+@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Hits per query; 0 = all.")
+@click.option("--counts-only", is_flag=True, help="One row per query: exact totals and counts per year.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: CPU count).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write here instead of stdout (csv also gets FILE.meta.json).")
+@click.option("--width", type=click.IntRange(min=20), default=240, show_default=True, help="Excerpt length.")
+@click.option("--strict", is_flag=True, help="Exit 1 if any query fails.")
+@quiet_option
+def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, workers, output, width, strict, quiet):
+    """Run many queries from a file (one per line, TSV, CSV or JSONL); '-' reads stdin."""
+    import os
+    import time
+
+    from search import render
+    from search.batch import detect_format, read_queries, run_batch
+    from search.engine import Engine, UsageError
+
+    if fmt == "trec" and counts_only:
+        raise UsageError("--counts-only makes no TREC run; use jsonl, csv or tsv")
+    with click.open_file(queries_file, "r", encoding="utf-8-sig") as handle:
+        text = handle.read()
+    queries = read_queries(text, input_format or ("txt" if queries_file == "-" else detect_format(queries_file)),
+                           source=queries_file)
+    with Engine.open(index_dir) as engine:
+        meta = engine.provenance()
+        index_path = engine.index_dir
+    workers = workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    failed = []
+    show = _BatchProgress(len(queries), not quiet)
+
+    def progress(number, result):
+        if result.error:
+            failed.append(result)
+        show(number)
+
+    results = run_batch(index_path, queries, workers=workers, limit=limit, counts_only=counts_only, width=width,
+                        on_result=progress)
+    with click.open_file(output or "-", "w", encoding="utf-8") as out:
+        render.write_batch(results, fmt, out, meta, counts_only)
+    if output and fmt == "csv":
+        with open(output + ".meta.json", "w", encoding="utf-8") as sidecar:
+            json.dump(meta, sidecar, ensure_ascii=False, indent=1)
+    seconds = time.perf_counter() - started
+    for result in failed:
+        click.echo(f"query {result.query.id}: {result.error}", err=True)
+    if not quiet:
+        click.echo(f"{_plural(len(queries), 'query', 'queries')} in {seconds:.1f} s "
+                   f"({len(queries) / max(seconds, 1e-9):.0f}/s, {workers} {'worker' if workers == 1 else 'workers'}); "
+                   f"{len(failed)} failed", err=True)
+    if strict and failed:
+        sys.exit(1)
+
+
+class _BatchProgress:
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.last = total, enabled, 0.0
+
+    def __call__(self, done: int) -> None:
+        import time
+
+        now = time.perf_counter()
+        if self.enabled and (now - self.last > 0.1 or done == self.total):
+            self.last = now
+            click.echo(f"\r{done}/{self.total} queries", err=True, nl=done == self.total)

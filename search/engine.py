@@ -66,12 +66,11 @@ class Engine:
         """Open an index (default: ``$HUIYI_INDEX`` or ``.huiyi``); raises IndexNotFoundError."""
         index_dir = Path(index_dir) if index_dir else default_index_dir()
         manifest = read_manifest(index_dir)
-        if manifest.get("schema_version") != SCHEMA_VERSION or (
-            manifest.get("analyzer", {}).get("analyzer_version") != ANALYZER_VERSION
-        ):
+        built = (manifest.get("schema_version"), manifest.get("analyzer", {}).get("analyzer_version"))
+        if built != (SCHEMA_VERSION, ANALYZER_VERSION):
             raise IndexNotFoundError(
-                f"the index at {index_dir} was built by an incompatible huiyi "
-                f"({manifest.get('huiyi_version', '?')}); rebuild it with: huiyi index --rebuild --index {index_dir}"
+                f"the index at {index_dir} has schema/analyzer version {built[0]}/{built[1]} and this huiyi "
+                f"reads {SCHEMA_VERSION}/{ANALYZER_VERSION}; rebuild it with: huiyi index --rebuild --index {index_dir}"
             )
         try:
             ix = whoosh_index.open_dir(str(index_dir))
@@ -94,6 +93,35 @@ class Engine:
     @property
     def doc_count(self) -> int:
         return self._searcher.doc_count()
+
+    def provenance(self) -> dict:
+        """What a result table needs to be traced to the index that produced it."""
+        from importlib.metadata import version
+
+        return {
+            "huiyi_version": version("huiyi"),
+            "index": str(self.index_dir.resolve()),
+            "index_built_at": self.manifest.get("built_at", ""),
+            "index_huiyi_version": self.manifest.get("huiyi_version", ""),
+            "documents": self.doc_count,
+            "meetings": self.manifest.get("meetings"),
+            "schema_version": self.manifest.get("schema_version"),
+            "analyzer": self.manifest.get("analyzer", {}),
+        }
+
+    def batch(self, queries, limit: int = 10, counts_only: bool = False, width: int = 240, workers: int = 1):
+        """Run many queries (strings or ``BatchQuery``); yields a ``BatchResult`` per query, in order.
+
+        A query that fails yields a result with ``error`` set; the batch goes on."""
+        from .batch import BatchQuery, run_batch, run_query
+
+        items = [q if isinstance(q, BatchQuery) else BatchQuery(str(n), q) for n, q in enumerate(queries, start=1)]
+        if workers > 1:
+            yield from run_batch(self.index_dir, items, workers=workers, limit=limit, counts_only=counts_only,
+                                 width=width)
+            return
+        for item in items:
+            yield run_query(self, item, limit=limit, counts_only=counts_only, width=width)
 
     @property
     def date_bounds(self) -> tuple[dt.date, dt.date]:

@@ -169,3 +169,87 @@ def results_text(results: Results, style) -> Iterable[str]:
     for name, counts in results.facets.items():
         yield ""
         yield f"{name}: " + (", ".join(f"{value or '(none)'} ({count})" for value, count in counts) or "(no hits)")
+
+
+# ------------------------------------------------------------------ batch output
+
+BATCH_COLUMNS = ["query_id", "query", "error", "total_passages", "total_meetings"] + HIT_COLUMNS
+
+
+def batch_records(result) -> list[dict]:
+    """The JSON rows of one batch query: one per hit, one for no hit or counts only, or an error."""
+    head = {"query_id": result.query.id, "query": result.query.query}
+    if result.error:
+        return [{**head, "error": result.error}]
+    totals = {"total_passages": result.results.total_passages, "total_meetings": result.results.total_meetings}
+    if result.counts_only:
+        return [{**head, **totals, "years": dict(result.year_counts)}]
+    if not result.results.hits:
+        return [{**head, **totals}]
+    return [{**head, **hit_record(hit), **totals} for hit in result.results.hits]
+
+
+def batch_rows(result, years: list[str]) -> list[dict]:
+    """The flat rows of one batch query (CSV/TSV); ``years`` are the columns of counts-only rows."""
+    head = {"query_id": result.query.id, "query": result.query.query, "error": result.error}
+    if result.error:
+        return [head]
+    totals = {"total_passages": result.results.total_passages, "total_meetings": result.results.total_meetings}
+    if result.counts_only:
+        counts = dict(result.year_counts)
+        return [{**head, **totals, **{year: counts.get(year, 0) for year in years}}]
+    if not result.results.hits:
+        return [{**head, **totals}]
+    return [{**head, **totals, **hit_row(hit)} for hit in result.results.hits]
+
+
+def trec_lines(result, tag: str = "huiyi") -> list[str]:
+    """``qid Q0 docid rank score tag`` lines (no white space inside a field)."""
+    if result.error:
+        return []
+    qid = "_".join(result.query.id.split()) or "_"
+    return [
+        f"{qid} Q0 {'_'.join(hit.passage_id.split())} {hit.rank} {hit.score:.6f} {tag}"
+        for hit in result.results.hits
+    ]
+
+
+def write_batch(results, fmt: str, out, meta: dict, counts_only: bool) -> list:
+    """Write batch results to the text stream ``out`` as they come; returns them all.
+
+    Every output carries the provenance ``meta``: a first ``{"_meta": …}`` line in jsonl, a
+    first ``# {…}`` line in tsv and trec; for csv the caller writes a sidecar file.
+    """
+    done = []
+    if fmt == "jsonl":
+        out.write(json.dumps({"_meta": meta}, ensure_ascii=False) + "\n")
+        for result in results:
+            done.append(result)
+            for record in batch_records(result):
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return done
+    if fmt == "trec":
+        out.write("# " + json.dumps(meta, ensure_ascii=False) + "\n")
+        for result in results:
+            done.append(result)
+            for line in trec_lines(result):
+                out.write(line + "\n")
+        return done
+    delimiter = "\t" if fmt == "tsv" else ","
+    if fmt == "tsv":
+        out.write("# " + json.dumps(meta, ensure_ascii=False) + "\n")
+    if counts_only:  # the year columns are known only at the end
+        done = list(results)
+        years = year_columns(done)
+        columns = ["query_id", "query", "error", "total_passages", "total_meetings"] + years
+        out.write(csv_text((row for r in done for row in batch_rows(r, years)), columns, delimiter=delimiter))
+        return done
+    out.write(csv_text((), BATCH_COLUMNS, delimiter=delimiter))
+    for result in results:
+        done.append(result)
+        out.write(csv_text(batch_rows(result, []), BATCH_COLUMNS, header=False, delimiter=delimiter))
+    return done
+
+
+def year_columns(results) -> list[str]:
+    return sorted({year for result in results for year, _ in result.year_counts})

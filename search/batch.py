@@ -1,0 +1,206 @@
+"""Batch queries: many queries from a file, results in input order, whatever the worker count.
+
+A query that fails becomes an error row and the batch goes on. Workers are processes, each
+with its own open index; results come back in input order, so the output is byte-identical for
+any number of workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.errors import HuiyiError
+
+from .results import Results
+
+INPUT_FORMATS = ("txt", "tsv", "csv", "jsonl")
+FILTER_FIELDS = ("date", "kind", "speaker", "type", "place", "attendee", "quote")
+
+
+class BatchInputError(HuiyiError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class BatchQuery:
+    id: str
+    query: str
+    limit: int | None = None  # None: the batch's --limit
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def full_query(self) -> str:
+        """The query with its filters added as field clauses (``date:1954..1955`` …)."""
+        if not self.filters:
+            return self.query
+        clauses = " ".join(f"{name}:{_quote_value(value)}" for name, value in self.filters)
+        return f"({self.query}) {clauses}" if self.query.strip() else clauses
+
+
+def _quote_value(value: str) -> str:
+    return f'"{value}"' if any(ch.isspace() for ch in value) else value
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One query's outcome: results, or the error that stopped it."""
+
+    query: BatchQuery
+    results: Results | None
+    error: str = ""
+    year_counts: tuple[tuple[str, int], ...] = field(default=())
+    counts_only: bool = False
+
+
+# ------------------------------------------------------------------ reading queries
+
+
+def detect_format(path: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return {"txt": "txt", "tsv": "tsv", "tab": "tsv", "csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl"}.get(suffix, "txt")
+
+
+def read_queries(text: str, input_format: str, source: str = "queries") -> list[BatchQuery]:
+    """Parse a query file; raises BatchInputError naming the line that is wrong."""
+    if input_format not in INPUT_FORMATS:
+        raise BatchInputError(f"unknown input format {input_format!r}: use one of {', '.join(INPUT_FORMATS)}")
+    text = text.lstrip("\ufeff")
+    reader = {"txt": _read_txt, "tsv": _read_tsv, "csv": _read_csv, "jsonl": _read_jsonl}[input_format]
+    queries = list(reader(text, source))
+    seen: set[str] = set()
+    for query in queries:
+        if query.id in seen:
+            raise BatchInputError(f"{source}: query id {query.id!r} is used twice")
+        seen.add(query.id)
+    return queries
+
+
+def _content_lines(text: str) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            yield number, line
+
+
+def _read_txt(text: str, source: str) -> Iterator[BatchQuery]:
+    for count, (_, line) in enumerate(_content_lines(text), start=1):
+        yield BatchQuery(id=str(count), query=line.strip())
+
+
+def _read_tsv(text: str, source: str) -> Iterator[BatchQuery]:
+    for number, line in _content_lines(text):
+        query_id, tab, query = line.partition("\t")
+        if not tab:
+            raise BatchInputError(f"{source}:{number}: expected id<TAB>query")
+        if number == 1 and query_id.strip().lower() == "id" and query.strip().lower() == "query":
+            continue  # a header row
+        yield BatchQuery(id=query_id.strip(), query=query.strip())
+
+
+def _read_csv(text: str, source: str) -> Iterator[BatchQuery]:
+    rows = csv.DictReader(io.StringIO(text))
+    columns = [name.strip().lower() for name in rows.fieldnames or []]
+    if "query" not in columns:
+        raise BatchInputError(f"{source}:1: a CSV query file needs a header with 'id' and 'query' columns")
+    rows.fieldnames = columns
+    for number, row in enumerate(rows, start=2):
+        if not (row.get("query") or "").strip():
+            continue
+        yield BatchQuery(id=(row.get("id") or str(number - 1)).strip(), query=row["query"].strip())
+
+
+def _read_jsonl(text: str, source: str) -> Iterator[BatchQuery]:
+    for count, (number, line) in enumerate(_content_lines(text), start=1):
+        try:
+            item = json.loads(line)
+        except ValueError as error:
+            raise BatchInputError(f"{source}:{number}: not JSON ({error})") from None
+        if not isinstance(item, dict) or not isinstance(item.get("query", ""), str):
+            raise BatchInputError(f'{source}:{number}: expected an object like {{"id": "q1", "query": "…"}}')
+        limit = item.get("limit")
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise BatchInputError(f"{source}:{number}: limit must be a whole number ≥ 0")
+        filters = item.get("filters") or {}
+        if not isinstance(filters, dict) or any(name not in FILTER_FIELDS for name in filters):
+            raise BatchInputError(f"{source}:{number}: filters may use {', '.join(FILTER_FIELDS)}")
+        yield BatchQuery(
+            id=str(item.get("id", count)),
+            query=item.get("query", ""),
+            limit=limit,
+            filters=tuple((name, str(value)) for name, value in filters.items()),
+        )
+
+
+# ------------------------------------------------------------------ running
+
+_worker_engine = None
+_worker_options: dict = {}
+
+
+def _init_worker(index_dir: str, options: dict) -> None:
+    global _worker_engine, _worker_options
+    from .engine import Engine
+
+    if _worker_engine is not None:
+        _worker_engine.close()
+    _worker_engine = Engine.open(index_dir)
+    _worker_options = options
+
+
+def _run_one(query: BatchQuery) -> BatchResult:
+    return run_query(_worker_engine, query, **_worker_options)
+
+
+def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = False, width: int = 240) -> BatchResult:
+    """Run one batch query; a HuiyiError becomes the row's error, anything else is a bug."""
+    wanted = query.limit if query.limit is not None else limit
+    try:
+        results = engine.search(
+            query.full_query(),
+            limit=1 if counts_only else wanted,
+            facets=["year"] if counts_only else (),
+            width=width,
+            excerpts=not counts_only,
+        )
+    except HuiyiError as error:
+        return BatchResult(query, None, str(error))
+    years = results.facets.get("year", ()) if counts_only else ()
+    if counts_only:
+        results = Results(results.query, results.parsed, (), results.total_passages, results.total_meetings, {})
+    return BatchResult(query, results, "", tuple(years), counts_only)
+
+
+def run_batch(
+    index_dir: str | os.PathLike,
+    queries: list[BatchQuery],
+    workers: int = 1,
+    limit: int = 10,
+    counts_only: bool = False,
+    width: int = 240,
+    on_result: Callable[[int, BatchResult], None] | None = None,
+) -> Iterator[BatchResult]:
+    """Yield each query's result in input order, running them in ``workers`` processes."""
+    options = {"limit": limit, "counts_only": counts_only, "width": width}
+    if workers <= 1 or len(queries) < 2:
+        _init_worker(str(index_dir), options)
+        outcomes: Iterable[BatchResult] = map(_run_one, queries)
+        pool = None
+    else:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        pool = context.Pool(workers, initializer=_init_worker, initargs=(str(index_dir), options))
+        chunk = max(1, min(16, len(queries) // (workers * 8) or 1))
+        outcomes = pool.imap(_run_one, queries, chunksize=chunk)
+    try:
+        for number, outcome in enumerate(outcomes, start=1):
+            if on_result:
+                on_result(number, outcome)
+            yield outcome
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()

@@ -1,0 +1,156 @@
+"""`huiyi batch` and Engine.batch: input formats, error rows, ordering, TREC, stdin."""
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from search import Engine
+from search.batch import BatchInputError, BatchQuery, read_queries
+from search.cli import main
+
+QUERIES = ["cooperativization", '"blind optimism"', "合作化", "foo:bar", "统购统销 date:1953", "nothingmatcheszzz"]
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, ["batch", *[str(a) for a in args]], **kwargs)
+
+
+def jsonl_rows(text):
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert "_meta" in lines[0]
+    return lines[0]["_meta"], lines[1:]
+
+
+def test_input_formats_parse_alike():
+    txt = read_queries("# a comment\n\ncooperativization\n合作化\n", "txt")
+    tsv = read_queries("id\tquery\nq1\tcooperativization\nq2\t合作化\n", "tsv")
+    csv_ = read_queries('id,query\nq1,cooperativization\nq2,"合作化"\n', "csv")
+    jsonl = read_queries('{"id": "q1", "query": "cooperativization"}\n{"id": "q2", "query": "合作化", '
+                         '"limit": 3, "filters": {"date": "1955", "kind": "speech"}}\n', "jsonl")
+    assert [q.query for q in txt] == [q.query for q in tsv] == [q.query for q in csv_] == [q.query for q in jsonl]
+    assert [q.id for q in txt] == ["1", "2"] and [q.id for q in tsv] == ["q1", "q2"] == [q.id for q in csv_]
+    assert jsonl[1].limit == 3 and jsonl[1].full_query() == "(合作化) date:1955 kind:speech"
+
+
+@pytest.mark.parametrize(
+    "text, fmt, words",
+    [
+        ("q1 cooperativization\n", "tsv", "queries:1: expected id<TAB>query"),
+        ("name,text\na,b\n", "csv", "needs a header with 'id' and 'query'"),
+        ('{"query": "a"\n', "jsonl", "queries:1: not JSON"),
+        ('{"query": "a", "filters": {"colour": "red"}}\n', "jsonl", "filters may use"),
+        ("a\tx\na\ty\n", "tsv", "query id 'a' is used twice"),
+    ],
+)
+def test_bad_query_files(text, fmt, words):
+    with pytest.raises(BatchInputError, match=words):
+        read_queries(text, fmt)
+
+
+def test_bad_query_file_exits_2(tmp_path, sample_index):
+    path = tmp_path / "q.jsonl"
+    path.write_text("not json\n", encoding="utf-8")
+    result = run(path, "--index", sample_index, "--workers", "1")
+    assert result.exit_code == 2 and "q.jsonl:1: not JSON" in result.stderr
+
+
+def test_jsonl_rows_errors_and_summary(tmp_path, sample_index):
+    path = tmp_path / "q.txt"
+    path.write_text("\n".join(QUERIES), encoding="utf-8")
+    result = run(path, "--index", sample_index, "--limit", "2", "--workers", "1")
+    assert result.exit_code == 0
+    meta, rows = jsonl_rows(result.stdout)
+    assert meta["documents"] > 0 and meta["index_built_at"] and meta["analyzer"]["analyzer_version"]
+    by_query = {}
+    for row in rows:
+        by_query.setdefault(row["query_id"], []).append(row)
+    assert len(by_query["1"]) == 2 and by_query["1"][0]["rank"] == 1
+    assert by_query["1"][0]["total_passages"] >= 2 and "excerpt" in by_query["1"][0]
+    assert by_query["4"] == [{"query_id": "4", "query": "foo:bar", "error": by_query["4"][0]["error"]}]
+    assert "unknown field 'foo'" in by_query["4"][0]["error"]
+    assert by_query["6"] == [{"query_id": "6", "query": "nothingmatcheszzz", "total_passages": 0,
+                              "total_meetings": 0}]
+    assert "1 failed" in result.stderr and "query 4: unknown field" in result.stderr
+    strict = run(path, "--index", sample_index, "--workers", "1", "--strict")
+    assert strict.exit_code == 1
+
+
+def test_output_identical_for_any_worker_count(tmp_path, sample_index):
+    path = tmp_path / "q.txt"
+    path.write_text("\n".join(QUERIES * 5), encoding="utf-8")
+    outputs = {
+        workers: run(path, "--index", sample_index, "--workers", workers, "--format", fmt, "-q").stdout
+        for workers in (1, 2, 3)
+        for fmt in ["tsv"]
+    }
+    assert outputs[1] == outputs[2] == outputs[3]
+    assert outputs[1].count("\n") > len(QUERIES)
+
+
+def test_trec_lines_are_valid(tmp_path, sample_index):
+    path = tmp_path / "q.tsv"
+    path.write_text("a\tcooperativization\nb\t合作化\nc\tfoo:bar\n", encoding="utf-8")
+    result = run(path, "--index", sample_index, "--format", "trec", "--limit", "3", "--workers", "1")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("# {")
+    runs = [line.split() for line in lines[1:]]
+    assert runs and all(len(fields) == 6 and fields[1] == "Q0" and fields[5] == "huiyi" for fields in runs)
+    assert [fields[0] for fields in runs] == ["a", "a", "a", "b", "b", "b"]
+    assert [int(fields[3]) for fields in runs[:3]] == [1, 2, 3]
+    scores = [float(fields[4]) for fields in runs[:3]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_csv_with_sidecar_and_counts_only(tmp_path, sample_index):
+    path = tmp_path / "q.csv"
+    path.write_text("id,query\nq1,合作化\nq2,cooperativization\nq3,foo:bar\n", encoding="utf-8")
+    out = tmp_path / "counts.csv"
+    result = run(path, "--index", sample_index, "--counts-only", "--format", "csv", "-o", out, "--workers", "1")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [row["query_id"] for row in rows] == ["q1", "q2", "q3"]
+    with Engine.open(sample_index) as engine:
+        full = engine.search("合作化", limit=0, facets=["year"])
+    assert int(rows[0]["total_passages"]) == full.total_passages
+    for year, count in full.facets["year"]:
+        assert int(rows[0][year]) == count
+    assert rows[2]["error"] and not rows[2]["total_passages"]
+    meta = json.loads((tmp_path / "counts.csv.meta.json").read_text(encoding="utf-8"))
+    assert meta["documents"] > 0
+
+
+def test_stdin(sample_index):
+    result = run("-", "--index", sample_index, "--workers", "1", "--limit", "1", input="合作化\n统购统销\n")
+    _, rows = jsonl_rows(result.stdout)
+    assert [row["query"] for row in rows] == ["合作化", "统购统销"]
+
+
+def test_engine_batch_matches_search(sample_index):
+    with Engine.open(sample_index) as engine:
+        results = list(engine.batch(["合作化", "foo:bar", BatchQuery("x", "统购统销", limit=1)], limit=3))
+        single = engine.search("合作化", limit=3)
+    assert [r.query.id for r in results] == ["1", "2", "x"]
+    assert results[0].results.hits == single.hits
+    assert results[1].error and results[1].results is None
+    assert len(results[2].results.hits) == 1
+
+
+def test_example_script_writes_counts_per_year(tmp_path, sample_index):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "counts.csv"
+    done = subprocess.run(
+        [sys.executable, str(repo / "examples" / "counts_per_year.py"), str(repo / "examples" / "queries.txt"),
+         str(out), "--index", str(sample_index)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[1]["query"] == "合作化" and int(rows[1]["passages"]) > 0
+    assert sum(int(rows[1][c]) for c in rows[1] if c.isdigit()) == int(rows[1]["passages"])
