@@ -26,6 +26,7 @@ demo: install
 	$(BIN)/huiyi search '"急躁冒進"' --index $(DEMO_INDEX) --limit 3 --format text
 	$(BIN)/huiyi search 'speaker:"Deng Zihui" cooperatives' --index $(DEMO_INDEX) --limit 3 --format text
 	$(BIN)/huiyi search '合作化 date:1955' --index $(DEMO_INDEX) --group meeting --facet year,speaker --format text
+	$(BIN)/huiyi batch examples/queries.txt --index $(DEMO_INDEX) --counts-only --format csv
 
 clean:
 	rm -rf $(VENV) $(DEMO_INDEX) *.egg-info
