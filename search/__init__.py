@@ -2,8 +2,9 @@
 
 from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError
 
+from .compile import Ranking
 from .engine import Engine, UsageError
 from .results import Hit, MeetingInfo, Results
 
-__all__ = ["Engine", "Hit", "MeetingInfo", "Results", "HuiyiError", "IndexNotFoundError", "QuerySyntaxError",
+__all__ = ["Engine", "Ranking", "Hit", "MeetingInfo", "Results", "HuiyiError", "IndexNotFoundError", "QuerySyntaxError",
            "UsageError"]

@@ -23,9 +23,16 @@ from indexer.dates import range_terms
 
 from .query import And, DateFilter, KindFilter, Node, Not, Or, Phrase, Term
 
-# Ranking weights (see bench/ranking_eval.py for how they were chosen).
-EXACT_BOOST = 1.0  # the exact-view part of a Han term or phrase
-WORD_BOOST = 1.0  # the word-view part: whole-word matches rank above mere substrings
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ranking knobs; the defaults were chosen with bench/ranking_eval.py."""
+
+    exact_boost: float = 1.0  # the exact-view part of a Han term or phrase (required)
+    word_boost: float = 2.0  # the word-view part: whole-word matches rank above mere substrings
+    b: float = 0.5  # BM25F length normalisation (0.75 favoured one-line agenda items too much)
+    k1: float = 1.2  # BM25F term-frequency saturation
 
 _word = word_analyzer()
 _exact = exact_analyzer()
@@ -73,17 +80,19 @@ def _sequence(fieldname: str, tokens: list[str], slop: int = 0) -> wq.Query:
     return wq.Phrase(fieldname, tokens, slop=1 + slop)
 
 
-def _ranked(required: wq.Query, fieldname: str, words: list[str]) -> wq.Query:
-    if not words:
+def _ranked(required: wq.Query, fieldname: str, words: list[str], ranking: Ranking) -> wq.Query:
+    if ranking.exact_boost != 1.0:
+        required = required.with_boost(ranking.exact_boost)
+    if not words or not ranking.word_boost:
         return required
-    required = required.with_boost(EXACT_BOOST) if EXACT_BOOST != 1.0 else required
-    optional = wq.Or([wq.Term(fieldname, w, boost=WORD_BOOST) for w in dict.fromkeys(words)])
+    optional = wq.Or([wq.Term(fieldname, w, boost=ranking.word_boost) for w in dict.fromkeys(words)])
     return wq.AndMaybe(required, optional)
 
 
 class _Compiler:
-    def __init__(self, date_bounds: tuple[dt.date, dt.date]) -> None:
+    def __init__(self, date_bounds: tuple[dt.date, dt.date], ranking: Ranking) -> None:
         self.date_bounds = date_bounds
+        self.ranking = ranking
         self.result = Compiled(query=wq.NullQuery)
 
     def compile(self, node: Node, positive: bool = True) -> wq.Query | None:
@@ -120,7 +129,7 @@ class _Compiler:
             return _sequence(exact_field, exact)
         if _has_han(exact):
             self.mark(positive, Mark("exact", tuple(exact), in_quote=in_quote))
-            return _ranked(_sequence(exact_field, exact), word_field, word_tokens(node.text))
+            return _ranked(_sequence(exact_field, exact), word_field, word_tokens(node.text), self.ranking)
         words = word_tokens(node.text)
         if not words:
             return None  # a stopword alone
@@ -136,7 +145,7 @@ class _Compiler:
             return _sequence(node.field, exact, node.slop)
         exact_field, word_field = ("quote_exact", "quote") if in_quote else ("exact", "word")
         self.mark(positive, Mark("exact", tuple(exact), node.slop, in_quote))
-        return _ranked(_sequence(exact_field, exact, node.slop), word_field, word_tokens(node.text))
+        return _ranked(_sequence(exact_field, exact, node.slop), word_field, word_tokens(node.text), self.ranking)
 
     def _datefilter(self, node: DateFilter, positive: bool) -> wq.Query:
         low, high = self.date_bounds
@@ -172,8 +181,8 @@ class _Compiler:
         return wq.Or(parts) if len(parts) > 1 else parts[0]
 
 
-def compile_query(node: Node, date_bounds: tuple[dt.date, dt.date]) -> Compiled:
-    compiler = _Compiler(date_bounds)
+def compile_query(node: Node, date_bounds: tuple[dt.date, dt.date], ranking: Ranking = Ranking()) -> Compiled:
+    compiler = _Compiler(date_bounds, ranking)
     query = compiler.compile(node)
     if query is None:
         raise QuerySyntaxError("the query has only stopwords or punctuation: nothing to search for")

@@ -16,7 +16,7 @@ from indexer.analysis import ANALYZER_VERSION
 from indexer.build import default_index_dir, read_manifest
 from indexer.schema import SCHEMA_VERSION
 
-from .compile import Mark, compile_query
+from .compile import Mark, Ranking, compile_query
 from .excerpts import find_matches, make_excerpt
 from .query import describe, parse_query
 from .results import Hit, MeetingInfo, MeetingView, PassageView, Results
@@ -54,15 +54,18 @@ class _CountingTopCollector(TopCollector):
 class Engine:
     """An open index. Thread-compatible, not thread-safe: one Engine per thread or process."""
 
-    def __init__(self, index_dir: Path, ix, manifest: dict) -> None:
+    def __init__(self, index_dir: Path, ix, manifest: dict, ranking: Ranking = Ranking()) -> None:
+        from whoosh.scoring import BM25F
+
         self.index_dir = index_dir
         self.manifest = manifest
+        self.ranking = ranking
         self._ix = ix
-        self._searcher = ix.searcher()
+        self._searcher = ix.searcher(weighting=BM25F(B=ranking.b, K1=ranking.k1))
         self._date_bounds: tuple[dt.date, dt.date] | None = None
 
     @classmethod
-    def open(cls, index_dir: str | os.PathLike | None = None) -> Engine:
+    def open(cls, index_dir: str | os.PathLike | None = None, ranking: Ranking = Ranking()) -> Engine:
         """Open an index (default: ``$HUIYI_INDEX`` or ``.huiyi``); raises IndexNotFoundError."""
         index_dir = Path(index_dir) if index_dir else default_index_dir()
         manifest = read_manifest(index_dir)
@@ -78,7 +81,7 @@ class Engine:
             raise IndexNotFoundError(
                 f"the index at {index_dir} is damaged ({error}); rebuild it with: huiyi index --rebuild --index {index_dir}"
             ) from error
-        return cls(index_dir, ix, manifest)
+        return cls(index_dir, ix, manifest, ranking)
 
     def close(self) -> None:
         self._searcher.close()
@@ -153,7 +156,7 @@ class Engine:
         if limit < 0 or offset < 0:
             raise UsageError("--limit and --offset must not be negative")
         node = parse_query(query)
-        compiled = compile_query(node, self.date_bounds)
+        compiled = compile_query(node, self.date_bounds, self.ranking)
         searcher = self._searcher
         sortedby = None if sort == "relevance" else "start_key"
         wanted = None if (limit == 0 or group) else offset + limit
@@ -203,7 +206,7 @@ class Engine:
         matched: set[int] = set()
         marks: list[Mark] = []
         if query:
-            compiled = compile_query(parse_query(query), self.date_bounds)
+            compiled = compile_query(parse_query(query), self.date_bounds, self.ranking)
             within = wq.And([compiled.query, wq.Term("meeting_id", meeting_id)])
             matched = set(searcher.docs_for_query(within))
             marks = list(compiled.marks) + self._fuzzy_marks(compiled)
