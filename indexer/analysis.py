@@ -121,7 +121,7 @@ def segmenter():
 
 def add_user_dictionary(path: str | Path) -> None:
     """Extend jieba's vocabulary with a user file (jieba format: ``word [freq] [tag]`` a line)."""
-    path = str(path)
+    path = str(Path(path).resolve())
     if path in _user_dicts:
         return
     _user_dicts.append(path)
@@ -352,6 +352,7 @@ def analyzer_settings() -> dict:
         "analyzer_version": ANALYZER_VERSION,
         "fold": "full-width→half-width, Traditional→Simplified (OpenCC t2s, per character)",
         "word": "jieba precise mode + dictionary sub-words; English lowercase, accent fold, Porter stem, stopwords",
-        "exact": "one position per Han character; English lowercase, accent fold, unstemmed",
-        "user_dictionaries": [str(user_dictionary_path()), *_user_dicts],
+        "exact": "one position per Han character, with the bigram starting there; English lowercase, accent fold, "
+                 "unstemmed",
+        "user_dictionaries": list(_user_dicts),
     }

@@ -1,11 +1,16 @@
-"""Building an index from record folders.
+"""Building and updating an index from record folders and imported files.
 
-A build writes into a fresh folder beside the target and swaps it in only when it is
-complete, so an interrupted build never leaves a broken index behind.
+* A full build writes into a fresh folder beside the target and swaps it in only when it is
+  complete, so an interrupted build never leaves a broken index behind.
+* An update (the default when an index exists) compares content hashes with the manifest and
+  re-reads only new and changed files; removed files' passages are deleted. Whoosh commits a
+  new generation atomically, so searches see the old index or the new one, never a mix.
+* One writer at a time: a lock file beside the index makes a second build fail at once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -17,17 +22,22 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from corpus.errors import IndexNotFoundError
-from corpus.model import Meeting, Problem
-from corpus.sources import RecordFile, iter_record_files, read_record
+from corpus.errors import HuiyiError, IndexNotFoundError
+from corpus.importers import import_rows
+from corpus.model import Meeting, ParseResult, Problem
+from corpus.sources import iter_record_files, read_record
 
-from .analysis import analyzer_settings, fold, segmenter
+from .analysis import ANALYZER_VERSION, add_user_dictionary, analyzer_settings, fold, segmenter
 from .passages import language_of, meeting_fields, passages_of
 from .schema import SCHEMA_VERSION, make_schema
 
 MANIFEST = "huiyi.json"
 INDEX_ENV = "HUIYI_INDEX"
 DEFAULT_INDEX = ".huiyi"
+
+
+class IndexLockedError(HuiyiError):
+    """Another process is writing this index."""
 
 
 def default_index_dir() -> Path:
@@ -37,6 +47,29 @@ def default_index_dir() -> Path:
 
 def bundled_samples() -> Path:
     return Path(__file__).resolve().parent.parent / "corpus" / "samples"
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """A file of rows to import (``huiyi index --from jsonl FILE --map …``)."""
+
+    path: str
+    format: str
+    mapping: dict
+    kind: str = "speech"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "from": self.format, "map": self.mapping, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One file the index tracks: its key (absolute path), hash, size and how to read it."""
+
+    key: str
+    digest: str
+    size: int
+    read: Callable[[], Iterable[ParseResult]]
 
 
 @dataclass(frozen=True)
@@ -51,13 +84,21 @@ class Progress:
 @dataclass(frozen=True)
 class BuildSummary:
     index_dir: str
+    mode: str  # "full" or "update"
     files: int
     meetings: int
     passages: int
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
     failed: tuple[Problem, ...]
     warnings: int
     seconds: float
     problems: tuple[Problem, ...] = field(default=(), repr=False)
+
+
+# ------------------------------------------------------------------ documents
 
 
 def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
@@ -90,93 +131,255 @@ def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
             quote_spans=[list(span) for span in passage.quote_spans],
             length=len(passage.text),
         )
-        documents.append({key: value for key, value in document.items() if value is not None})
+        documents.append(document)
     return documents
 
 
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# ------------------------------------------------------------------ sources
 
 
-def build_index(
-    paths: Sequence[str | os.PathLike] | None,
-    index_dir: str | os.PathLike | None = None,
-    procs: int = 1,
-    memory_mb: int = 256,
-    on_progress: Callable[[Progress], None] | None = None,
-) -> BuildSummary:
-    """Index every record under ``paths`` (default: the bundled samples) into ``index_dir``."""
-    started = time.perf_counter()
-    index_dir = Path(index_dir) if index_dir else default_index_dir()
-    paths = list(paths) if paths else [bundled_samples()]
-    files = list(iter_record_files(paths))
-    sizes = [f.path.stat().st_size for f in files]
-    segmenter()  # load jieba before the writer forks its workers
+def _digest(path: Path) -> tuple[str, int]:
+    hasher = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(block)
+            size += len(block)
+    return hasher.hexdigest(), size
 
-    staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+
+def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
+    units = []
+    for record_file in iter_record_files(paths):
+        digest, size = _digest(record_file.path)
+        units.append(_Unit(str(record_file.path.resolve()), digest, size,
+                           lambda rf=record_file: [read_record(rf)]))
+    for spec in imports:
+        path = Path(spec.path)
+        if not path.is_file():
+            raise IndexNotFoundError(f"{path}: no such file to import")
+        digest, size = _digest(path)
+        key = str(path.resolve())
+        units.append(_Unit(key, digest + json.dumps(spec.to_dict(), sort_keys=True), size,
+                           lambda s=spec: import_rows(s.path, s.format, s.mapping, s.kind)))
+    return units
+
+
+# ------------------------------------------------------------------ lock and manifest
+
+
+class _Lock:
+    """An exclusive, non-blocking lock on a file beside the index."""
+
+    def __init__(self, index_dir: Path) -> None:
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.path = index_dir.parent / f".{index_dir.name}.lock"
+        self.index_dir = index_dir
+
+    def __enter__(self):
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "?"
+            self.handle.close()
+            raise IndexLockedError(
+                f"another huiyi index (pid {holder}) is writing {self.index_dir}; try again when it has finished"
+            ) from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(str(os.getpid()))
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = Path(index_dir) / MANIFEST
     try:
-        ix = whoosh_index.create_in(str(staging), make_schema())
-        writer_options = {"limitmb": memory_mb}
-        if procs > 1:
-            writer_options.update(procs=procs, multisegment=True)
-        writer = ix.writer(**writer_options)
-        summary = _write_all(writer, files, sizes, on_progress, started)
-        writer.commit()
-        _write_manifest(staging, paths, summary, files)
-        _swap_in(staging, index_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return BuildSummary(index_dir=str(index_dir), seconds=time.perf_counter() - started, **summary)
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexNotFoundError(
+            f"no huiyi index at {index_dir} (build one with: huiyi index PATH --index {index_dir})"
+        ) from error
 
 
-def _write_all(writer, files: list[RecordFile], sizes: list[int], on_progress, started) -> dict:
-    meetings = passages = warnings = 0
-    failed: list[Problem] = []
-    problems: list[Problem] = []
-    bytes_done = 0
-    total = sum(sizes)
-    for number, (record_file, size) in enumerate(zip(files, sizes), start=1):
-        result = read_record(record_file)
-        problems.extend(result.problems)
-        warnings += sum(1 for p in result.problems if p.severity == "warning")
-        if result.meeting is None:
-            failed.extend(p for p in result.problems if p.severity == "error")
-        else:
-            meetings += 1
-            for document in documents_of(result.meeting, record_file.meeting_id):
-                writer.add_document(**document)
-                passages += 1
-        bytes_done += size
-        if on_progress:
-            on_progress(Progress(number, len(files), bytes_done, total, started))
-    return {
-        "files": len(files),
-        "meetings": meetings,
-        "passages": passages,
-        "failed": tuple(failed),
-        "warnings": warnings,
-        "problems": tuple(problems),
-    }
+def use_user_dictionaries(manifest: dict) -> None:
+    """Load the extra jieba dictionaries an index was built with (see ``--user-dict``)."""
+    for path in manifest.get("analyzer", {}).get("user_dictionaries", []):
+        if not Path(path).is_file():
+            raise IndexNotFoundError(f"the index was built with the jieba dictionary {path}, which is gone; "
+                                     "put it back or rebuild with --rebuild")
+        add_user_dictionary(path)
 
 
-def _write_manifest(folder: Path, paths: Iterable, summary: dict, files: list[RecordFile]) -> None:
+def compatible(manifest: dict) -> bool:
+    built = (manifest.get("schema_version"), manifest.get("analyzer", {}).get("analyzer_version"))
+    return built == (SCHEMA_VERSION, ANALYZER_VERSION)
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    """Write atomically: a crash leaves the old manifest or the new one."""
+    temporary = folder / (MANIFEST + ".tmp")
+    temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, folder / MANIFEST)
+
+
+def _new_manifest(paths, imports, files: dict, seconds: float) -> dict:
     from importlib.metadata import version
 
-    manifest = {
+    return {
         "huiyi_version": version("huiyi"),
         "schema_version": SCHEMA_VERSION,
         "analyzer": analyzer_settings(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "build_seconds": round(seconds, 3),
         "corpus_paths": [str(Path(p).resolve()) for p in paths],
-        "meetings": summary["meetings"],
-        "passages": summary["passages"],
-        "files": {str(f.path.resolve()): file_hash(f.path) for f in files},
+        "imports": [spec.to_dict() for spec in imports],
+        "meetings": sum(entry["meetings"] for entry in files.values()),
+        "passages": sum(entry["passages"] for entry in files.values()),
+        "files": files,
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+# ------------------------------------------------------------------ building
+
+
+def build_index(
+    paths: Sequence[str | os.PathLike] | None = None,
+    index_dir: str | os.PathLike | None = None,
+    imports: Sequence[ImportSpec] = (),
+    procs: int | None = None,
+    memory_mb: int = 256,
+    rebuild: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> BuildSummary:
+    """Build or update the index at ``index_dir`` from record ``paths`` and ``imports``.
+
+    Without paths or imports, an existing index is refreshed from the sources it was built
+    from, and a new one is built from the bundled samples.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir) if index_dir else default_index_dir()
+    procs = procs or os.cpu_count() or 1
+    with _Lock(index_dir):
+        manifest = None
+        if (index_dir / MANIFEST).exists():
+            manifest = read_manifest(index_dir)
+            if not compatible(manifest):
+                manifest, rebuild = None, True  # an index of another version is rebuilt, never mixed
+        if manifest:  # an update analyses new text as the index's text was analysed
+            use_user_dictionaries(manifest)
+        paths = [str(p) for p in paths or ()]
+        imports = list(imports)
+        if not paths and not imports:
+            if manifest:
+                paths = manifest.get("corpus_paths", [])
+                imports = [ImportSpec(i["path"], i["from"], i["map"], i.get("kind", "speech"))
+                           for i in manifest.get("imports", [])]
+            else:
+                paths = [str(bundled_samples())]
+        units = _units(paths, imports)
+        segmenter()  # load jieba once, before any writer forks its workers
+        if manifest is None or rebuild:
+            return _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started)
+        return _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started)
+
+
+def _write_units(writer, units: list[_Unit], on_progress, started, files: dict) -> dict:
+    counts = {"failed": [], "warnings": 0, "problems": []}
+    total = sum(unit.size for unit in units)
+    done_bytes = 0
+    for number, unit in enumerate(units, start=1):
+        meetings = passages = 0
+        for result in unit.read():
+            counts["problems"].extend(result.problems)
+            counts["warnings"] += sum(1 for p in result.problems if p.severity == "warning")
+            if result.meeting is None:
+                counts["failed"].extend(p for p in result.problems if p.severity == "error")
+                continue
+            meetings += 1
+            for document in documents_of(result.meeting, unit.key):
+                writer.add_document(**document)
+                passages += 1
+        files[unit.key] = {"hash": unit.digest, "meetings": meetings, "passages": passages}
+        done_bytes += unit.size
+        if on_progress:
+            on_progress(Progress(number, len(units), done_bytes, total, started))
+    return counts
+
+
+def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started) -> BuildSummary:
+    staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    files: dict = {}
+    try:
+        ix = whoosh_index.create_in(str(staging), make_schema())
+        options = {"limitmb": memory_mb}
+        if procs > 1 and len(units) > 1:
+            options.update(procs=procs, multisegment=True)
+        writer = ix.writer(**options)
+        try:
+            counts = _write_units(writer, units, on_progress, started, files)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        manifest = _new_manifest(paths, imports, files, time.perf_counter() - started)
+        _write_manifest(staging, manifest)
+        _swap_in(staging, index_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BuildSummary(
+        index_dir=str(index_dir), mode="full", files=len(units), meetings=manifest["meetings"],
+        passages=manifest["passages"], added=len(units), changed=0, removed=0, unchanged=0,
+        failed=tuple(counts["failed"]), warnings=counts["warnings"], seconds=time.perf_counter() - started,
+        problems=tuple(counts["problems"]),
+    )
+
+
+def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started) -> BuildSummary:
+    known: dict = dict(manifest.get("files", {}))
+    current = {unit.key for unit in units}
+    todo = [unit for unit in units if known.get(unit.key, {}).get("hash") != unit.digest]
+    added = sum(1 for unit in todo if unit.key not in known)
+    removed = [key for key in known if key not in current]
+    counts = {"failed": [], "warnings": 0, "problems": []}
+    if todo or removed:
+        ix = whoosh_index.open_dir(str(index_dir))
+        options = {"limitmb": memory_mb}
+        if procs > 1 and len(todo) > 50:
+            options.update(procs=procs, multisegment=True)
+        writer = ix.writer(**options)
+        try:
+            for key in removed + [unit.key for unit in todo if unit.key in known]:
+                writer.delete_by_term("file_key", key)
+                known.pop(key, None)
+            counts = _write_units(writer, todo, on_progress, started, known)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+    elapsed = time.perf_counter() - started
+    new_manifest = _new_manifest(paths, imports, known, manifest.get("build_seconds", elapsed))
+    new_manifest["updated_at"] = new_manifest["built_at"]
+    new_manifest["built_at"] = manifest.get("built_at", new_manifest["built_at"])
+    new_manifest["update_seconds"] = round(elapsed, 3)
+    _write_manifest(index_dir, new_manifest)
+    return BuildSummary(
+        index_dir=str(index_dir), mode="update", files=len(units), meetings=new_manifest["meetings"],
+        passages=new_manifest["passages"], added=added, changed=len(todo) - added, removed=len(removed),
+        unchanged=len(units) - len(todo), failed=tuple(counts["failed"]), warnings=counts["warnings"],
+        seconds=elapsed, problems=tuple(counts["problems"]),
+    )
 
 
 def _swap_in(staging: Path, index_dir: Path) -> None:
@@ -188,13 +391,3 @@ def _swap_in(staging: Path, index_dir: Path) -> None:
         os.replace(index_dir, old)
     os.replace(staging, index_dir)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def read_manifest(index_dir: Path) -> dict:
-    path = Path(index_dir) / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise IndexNotFoundError(
-            f"no huiyi index at {index_dir} (build one with: huiyi index PATH --index {index_dir})"
-        ) from error

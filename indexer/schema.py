@@ -6,7 +6,7 @@ from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, word_analyzer
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 # Fields a query can name, and the index fields they search.
 TEXT_FIELDS = ("word", "exact", "quote", "quote_exact")
@@ -23,7 +23,7 @@ def make_schema() -> Schema:
         source=STORED,
         kind=ID(stored=True, sortable=True),
         position=STORED,
-        lang=ID(stored=True),
+        lang=ID(stored=True, sortable=True),
         # searchable metadata: exact view, so speaker:"Deng Zihui" and place:北京 are phrases
         speaker=TEXT(analyzer=exact, phrase=True),
         type=TEXT(analyzer=exact, phrase=True),

@@ -127,28 +127,52 @@ class _ProgressLine:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_option
-@click.option("--rebuild", is_flag=True, help="Build from scratch (the default for now).")
-@click.option("--procs", type=click.IntRange(min=1), default=1, show_default=True, help="Processes for analysis.")
+@click.option("--rebuild", is_flag=True, help="Build from scratch instead of updating changed files.")
+@click.option("--procs", type=click.IntRange(min=1), default=None, help="Processes for analysis (default: CPU count).")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=32), default=256, show_default=True,
               help="Memory per process for sorting postings, in MB.")
+@click.option("--from", "import_format", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="PATHS are files of rows to import (.jsonl/.csv, optionally .gz), not records.")
+@click.option("--map", "mapping", default=None,
+              help="With --from: target=column pairs, e.g. text=content,date=year,type=title,speaker=name.")
+@click.option("--kind", type=click.Choice(["speech", "decision", "remark"]), default="speech", show_default=True,
+              help="With --from: what kind of passage each row's paragraphs are.")
 @click.option("--user-dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra jieba dictionary file (word [freq] [tag] per line); repeatable.")
 @quiet_option
-def index(paths, index_dir, rebuild, procs, memory_mb, user_dicts, quiet) -> None:
-    """Build the index from record folders or files (default: the bundled samples)."""
+def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, kind, user_dicts, quiet) -> None:
+    """Build or update the index from record folders or files (default: the bundled samples).
+
+    An existing index is updated: new and changed files are (re)indexed, removed files dropped."""
+    from corpus.importers import parse_mapping
     from indexer.analysis import add_user_dictionary
-    from indexer.build import build_index
+    from indexer.build import ImportSpec, build_index
+    from search.engine import UsageError
 
     for path in user_dicts:
         add_user_dictionary(path)
-    summary = build_index(paths, index_dir, procs=procs, memory_mb=memory_mb, on_progress=_ProgressLine(not quiet))
+    imports = []
+    if import_format:
+        if not mapping or not paths:
+            raise UsageError("--from needs FILE arguments and --map text=COLUMN,...")
+        imports = [ImportSpec(path, import_format, parse_mapping(mapping), kind) for path in paths]
+        paths = ()
+    elif mapping:
+        raise UsageError("--map goes with --from jsonl|csv")
+    summary = build_index(paths, index_dir, imports=imports, procs=procs, memory_mb=memory_mb, rebuild=rebuild,
+                          on_progress=_ProgressLine(not quiet))
     for problem in summary.failed:
         click.echo(f"skipped {problem}", err=True)
     if not quiet:
+        if summary.mode == "update":
+            change = (f"updated: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
+                      f"{summary.unchanged} unchanged; ")
+        else:
+            change = "built from scratch; "
         click.echo(
-            f"indexed {_plural(summary.meetings, 'meeting')}, {_plural(summary.passages, 'passage')} "
-            f"into {summary.index_dir} in {summary.seconds:.1f} s; {_plural(len(summary.failed), 'file')} skipped, "
-            f"{_plural(summary.warnings, 'warning')} (see: huiyi check PATH)",
+            f"{change}{_plural(summary.meetings, 'meeting')}, {_plural(summary.passages, 'passage')} "
+            f"in {summary.index_dir} ({summary.seconds:.1f} s); {_plural(len(summary.failed), 'file')} skipped, "
+            f"{_plural(summary.warnings, 'warning')}",
             err=True,
         )
 
@@ -301,3 +325,36 @@ class _BatchProgress:
         if self.enabled and (now - self.last > 0.1 or done == self.total):
             self.last = now
             click.echo(f"\r{done}/{self.total} queries", err=True, nl=done == self.total)
+
+
+# ------------------------------------------------------------------ stats
+
+@main.command()
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats(index_dir, fmt) -> None:
+    """Meetings, passages, terms, size, build time, settings, and counts by year, kind, language."""
+    import dataclasses
+
+    from search.engine import Engine
+
+    with Engine.open(index_dir) as engine:
+        info = engine.stats()
+    if fmt == "json":
+        click.echo(json.dumps(dataclasses.asdict(info), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"index        {info.index_dir}")
+    click.echo(f"meetings     {info.meetings}")
+    click.echo(f"passages     {info.passages}")
+    click.echo("terms        " + ", ".join(f"{n} {view}" for view, n in info.terms.items()))
+    click.echo(f"size         {info.size_bytes / 1e6:.1f} MB")
+    click.echo(f"built        {info.built_at} in {info.build_seconds:.1f} s by huiyi {info.huiyi_version}"
+               + (f"; updated {info.updated_at}" if info.updated_at else ""))
+    for path in info.corpus_paths:
+        click.echo(f"corpus       {path}")
+    for spec in info.imports:
+        click.echo(f"imported     {spec['path']} (--from {spec['from']}, map {spec['map']})")
+    for key, value in info.analyzer.items():
+        click.echo(f"analyzer     {key}: {value}")
+    for label, pairs in (("by year", info.by_year), ("by kind", info.by_kind), ("by language", info.by_language)):
+        click.echo(f"{label:<12} " + ", ".join(f"{value} {count}" for value, count in pairs))

@@ -13,13 +13,13 @@ from whoosh.index import IndexError as WhooshIndexError
 
 from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError
 from indexer.analysis import ANALYZER_VERSION
-from indexer.build import default_index_dir, read_manifest
+from indexer.build import compatible, default_index_dir, read_manifest, use_user_dictionaries
 from indexer.schema import SCHEMA_VERSION
 
 from .compile import Mark, Ranking, compile_query
 from .excerpts import find_matches, make_excerpt
 from .query import describe, parse_query
-from .results import Hit, MeetingInfo, MeetingView, PassageView, Results
+from .results import Hit, IndexStats, MeetingInfo, MeetingView, PassageView, Results
 
 SORTS = ("relevance", "date", "-date")
 FACETS = {"year": "year_key", "type": "type_key", "speaker": "speaker_key", "kind": "kind"}
@@ -69,12 +69,13 @@ class Engine:
         """Open an index (default: ``$HUIYI_INDEX`` or ``.huiyi``); raises IndexNotFoundError."""
         index_dir = Path(index_dir) if index_dir else default_index_dir()
         manifest = read_manifest(index_dir)
-        built = (manifest.get("schema_version"), manifest.get("analyzer", {}).get("analyzer_version"))
-        if built != (SCHEMA_VERSION, ANALYZER_VERSION):
+        if not compatible(manifest):
+            built = (manifest.get("schema_version"), manifest.get("analyzer", {}).get("analyzer_version"))
             raise IndexNotFoundError(
                 f"the index at {index_dir} has schema/analyzer version {built[0]}/{built[1]} and this huiyi "
                 f"reads {SCHEMA_VERSION}/{ANALYZER_VERSION}; rebuild it with: huiyi index --rebuild --index {index_dir}"
             )
+        use_user_dictionaries(manifest)
         try:
             ix = whoosh_index.open_dir(str(index_dir))
         except (WhooshIndexError, OSError, ValueError, EOFError) as error:
@@ -96,6 +97,37 @@ class Engine:
     @property
     def doc_count(self) -> int:
         return self._searcher.doc_count()
+
+    def stats(self) -> IndexStats:
+        """Counts and settings of the index, for ``huiyi stats``."""
+        reader = self._searcher.reader()
+        every = range(reader.doc_count_all())
+        live = [docnum for docnum in every if not reader.is_deleted(docnum)]
+
+        def counts(column: str) -> tuple[tuple[str, int], ...]:
+            values = reader.column_reader(column)
+            return tuple(sorted(Counter(values[d] or "(none)" for d in live).items()))
+
+        meeting_of = reader.column_reader("meeting_id")
+        size = sum(path.stat().st_size for path in self.index_dir.iterdir() if path.is_file())
+        manifest = self.manifest
+        return IndexStats(
+            index_dir=str(self.index_dir),
+            meetings=len({meeting_of[d] for d in live}),
+            passages=len(live),
+            terms={name: sum(1 for _ in reader.lexicon(name)) for name in ("word", "exact")},
+            size_bytes=size,
+            built_at=manifest.get("built_at", ""),
+            updated_at=manifest.get("updated_at", ""),
+            build_seconds=manifest.get("build_seconds", 0.0),
+            huiyi_version=manifest.get("huiyi_version", ""),
+            analyzer=manifest.get("analyzer", {}),
+            corpus_paths=tuple(manifest.get("corpus_paths", ())),
+            imports=tuple(manifest.get("imports", ())),
+            by_year=counts("year_key"),
+            by_kind=counts("kind"),
+            by_language=counts("lang"),
+        )
 
     def provenance(self) -> dict:
         """What a result table needs to be traced to the index that produced it."""

@@ -69,3 +69,22 @@ class MeetingView:
     attendance: tuple[str, ...]
     passages: tuple[PassageView, ...]
     query: str = ""
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    index_dir: str
+    meetings: int
+    passages: int
+    terms: dict[str, int]  # distinct terms per text view
+    size_bytes: int
+    built_at: str
+    updated_at: str
+    build_seconds: float
+    huiyi_version: str
+    analyzer: dict
+    corpus_paths: tuple[str, ...]
+    imports: tuple[dict, ...]
+    by_year: tuple[tuple[str, int], ...]
+    by_kind: tuple[tuple[str, int], ...]
+    by_language: tuple[tuple[str, int], ...]

@@ -19,7 +19,7 @@ def run(*args, **kwargs):
 def test_index_command_builds_and_summarises(tmp_path):
     result = run("index", SAMPLES, "--index", tmp_path / "ix")
     assert result.exit_code == 0, result.output
-    assert "indexed 10 meetings" in result.stderr and "files" in result.stderr
+    assert "built from scratch; 10 meetings, 86 passages" in result.stderr and "10/10 files" in result.stderr
     assert result.stdout == ""
     quiet = run("index", SAMPLES, "--index", tmp_path / "ix", "--quiet")
     assert quiet.exit_code == 0 and quiet.stderr == ""
@@ -31,7 +31,7 @@ def test_index_skips_bad_files_and_indexes_the_rest(tmp_path):
     result = run("index", tmp_path, "--index", tmp_path / "ix")
     assert result.exit_code == 0
     assert "skipped" in result.stderr and "bad.txt:1: error: binary file" in result.stderr
-    assert "indexed 1 meeting, 1 passage" in result.stderr
+    assert "1 meeting, 1 passage" in result.stderr
 
 
 def test_index_uses_HUIYI_INDEX(tmp_path):
