@@ -267,6 +267,8 @@ def build_index(
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     procs = procs or os.cpu_count() or 1
     with _Lock(index_dir):
+        for stale in index_dir.parent.glob(f".{index_dir.name}.building-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a killed build: we hold the lock now
         manifest = None
         if (index_dir / MANIFEST).exists():
             manifest = read_manifest(index_dir)
@@ -315,8 +317,6 @@ def _write_units(writer, units: list[_Unit], on_progress, started, files: dict) 
 
 def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started) -> BuildSummary:
     staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
     staging.mkdir(parents=True)
     files: dict = {}
     try:

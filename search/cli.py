@@ -358,3 +358,7 @@ def stats(index_dir, fmt) -> None:
         click.echo(f"analyzer     {key}: {value}")
     for label, pairs in (("by year", info.by_year), ("by kind", info.by_kind), ("by language", info.by_language)):
         click.echo(f"{label:<12} " + ", ".join(f"{value} {count}" for value, count in pairs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Index updates, interrupted builds, the writer lock, version changes and importers."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from corpus.importers import ImportError_, import_rows, parse_mapping
+from indexer.build import MANIFEST, ImportSpec, IndexLockedError, _Lock, build_index
+from search import Engine
+from search.cli import main
+
+from .conftest import write_records
+
+
+def record(text: str, year: int = 1955) -> str:
+    return f"**Dates of Meeting:** {year}\n\n**Remarks:**\n\n{text}\n"
+
+
+def found(index_dir, query):
+    with Engine.open(index_dir) as engine:
+        return sorted(hit.meeting_id for hit in engine.search(query, limit=0, excerpts=False).hits)
+
+
+def test_update_adds_changes_and_removes(tmp_path):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha"), "b.txt": record("beta"), "c.txt": record("gamma")})
+    index_dir = tmp_path / "ix"
+    first = build_index([corpus], index_dir, procs=1)
+    assert (first.mode, first.meetings, first.passages) == ("full", 3, 3)
+
+    (corpus / "b.txt").write_text(record("beta revised"), encoding="utf-8")
+    (corpus / "c.txt").unlink()
+    (corpus / "d.txt").write_text(record("delta"), encoding="utf-8")
+    update = build_index([corpus], index_dir, procs=1)
+    assert (update.mode, update.added, update.changed, update.removed, update.unchanged) == ("update", 1, 1, 1, 1)
+    assert (update.meetings, update.passages) == (3, 3)
+    assert found(index_dir, "revised") == ["b"] and found(index_dir, "gamma") == [] and found(index_dir, "delta") == ["d"]
+    assert found(index_dir, "beta") == ["b"]  # the old version of b is gone, not duplicated
+
+    again = build_index(None, index_dir, procs=1)  # no paths: refresh from the recorded sources
+    assert (again.mode, again.added, again.changed, again.removed, again.unchanged) == ("update", 0, 0, 0, 3)
+    rebuilt = build_index([corpus], index_dir, procs=1, rebuild=True)
+    assert rebuilt.mode == "full" and found(index_dir, "delta") == ["d"]
+
+
+def test_update_summary_on_the_command_line(tmp_path):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    runner = CliRunner()
+    runner.invoke(main, ["index", str(corpus), "--index", str(tmp_path / "ix"), "-q"])
+    (corpus / "b.txt").write_text(record("beta"), encoding="utf-8")
+    result = runner.invoke(main, ["index", str(corpus), "--index", str(tmp_path / "ix")])
+    assert "updated: 1 added, 0 changed, 0 removed, 1 unchanged" in result.stderr
+
+
+def test_parallel_build_finds_the_same(tmp_path):
+    corpus = write_records(tmp_path / "c", {f"{n}.txt": record(f"合作化 item{n}") for n in range(12)})
+    build_index([corpus], tmp_path / "one", procs=1)
+    build_index([corpus], tmp_path / "two", procs=2)
+    assert found(tmp_path / "one", "合作化") == found(tmp_path / "two", "合作化") and len(found(tmp_path / "two", "合作化")) == 12
+
+
+def test_lock_contention_fails_at_once(tmp_path):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    index_dir = tmp_path / "ix"
+    with _Lock(index_dir):
+        started = time.perf_counter()
+        with pytest.raises(IndexLockedError, match="another huiyi index"):
+            build_index([corpus], index_dir)
+        assert time.perf_counter() - started < 5
+        result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(index_dir)])
+        assert result.exit_code == 1 and "another huiyi index" in result.stderr
+    build_index([corpus], index_dir)  # free again
+
+
+def test_killed_build_leaves_the_previous_index_searchable(tmp_path):
+    corpus = write_records(tmp_path / "c", {"old.txt": record("oldword")})
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, procs=1)
+    big = write_records(tmp_path / "big", {f"{n:04d}.txt": record("农业生产合作社的发展 " * 40 + f"new{n}")
+                                             for n in range(400)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "index", str(big), "--index", str(index_dir), "--rebuild", "-q",
+         "--procs", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".ix.building-*")) and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert process.poll() is None, "the build finished before it could be interrupted"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert found(index_dir, "oldword") == ["old"]
+    assert found(index_dir, "new1") == []
+    build_index([corpus], index_dir, procs=1)  # the next build cleans up and works
+    assert not list(tmp_path.glob(".ix.building-*"))
+
+
+def test_index_of_another_version_is_rebuilt(tmp_path):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir)
+    manifest = json.loads((index_dir / MANIFEST).read_text())
+    manifest["schema_version"] = "0"
+    (index_dir / MANIFEST).write_text(json.dumps(manifest))
+    summary = build_index([corpus], index_dir)
+    assert summary.mode == "full" and found(index_dir, "alpha") == ["a"]
+
+
+ROWS = [
+    {"title": "1955年政府工作报告", "year": "1955", "content": "各位代表：\n\n农业合作化\n是重要的。\n\n第二段。", "who": "周恩来"},
+    {"title": "Resolution", "year": "sometime", "content": "Line one.\nLine two.", "who": ""},
+]
+
+
+def test_import_jsonl_mapping(tmp_path):
+    path = tmp_path / "reports.jsonl"
+    path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in ROWS), encoding="utf-8")
+    mapping = parse_mapping("text=content,date=year,type=title,speaker=who")
+    results = list(import_rows(path, "jsonl", mapping))
+    first, second = results[0].meeting, results[1].meeting
+    assert first.id == "reports/1" and first.dates.start.year == 1955 and first.type == "1955年政府工作报告"
+    assert [p.text for p in first.speeches[0].paragraphs] == ["各位代表：", "农业合作化是重要的。", "第二段。"]
+    assert first.speeches[0].speaker == "周恩来"
+    assert second.dates is None and [p.text for p in second.speeches[0].paragraphs] == ["Line one.", "Line two."]
+    assert "cannot read the date 'sometime'" in results[1].problems[0].message
+    summary = build_index(None, tmp_path / "ix", imports=[ImportSpec(str(path), "jsonl", mapping)])
+    assert summary.meetings == 2 and found(tmp_path / "ix", '"农业合作化是"') == ["reports/1"]
+
+
+def test_import_csv_on_the_command_line(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("id,when,body\nr1,03-1956,反冒进的讨论\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", "--from", "csv", str(path), "--map", "text=body,date=when,id=id",
+                                       "--kind", "decision", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    with Engine.open(tmp_path / "ix") as engine:
+        (hit,) = engine.search("反冒进 date:1956-03").hits
+    assert hit.meeting_id == "rows/r1" and hit.kind == "decision"
+
+
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("date=year", "--map needs text=COLUMN"),
+        ("text=content,colour=x", "unknown target 'colour'"),
+        ("text", "is not target=column"),
+    ],
+)
+def test_bad_mappings(spec, words):
+    with pytest.raises(ImportError_, match=words):
+        parse_mapping(spec)
+
+
+def test_missing_column_is_named(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps({"content": "x"}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", "--from", "jsonl", str(path), "--map", "text=body",
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 2
+    assert "rows.jsonl:1: no column 'body' (columns: content)" in result.stderr
