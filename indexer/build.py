@@ -23,7 +23,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from corpus.errors import HuiyiError, IndexNotFoundError
-from corpus.importers import import_rows
+from corpus.importers import check_columns, import_rows
 from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import iter_record_files, read_record
 
@@ -158,6 +158,7 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
         path = Path(spec.path)
         if not path.is_file():
             raise IndexNotFoundError(f"{path}: no such file to import")
+        check_columns(path, spec.format, spec.mapping)  # a wrong mapping fails before any work
         digest, size = _digest(path)
         key = str(path.resolve())
         units.append(_Unit(key, digest + json.dumps(spec.to_dict(), sort_keys=True), size,
@@ -322,13 +323,13 @@ def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress,
     try:
         ix = whoosh_index.create_in(str(staging), make_schema())
         options = {"limitmb": memory_mb}
-        if procs > 1 and len(units) > 1:
+        if procs > 1 and (len(units) > 1 or sum(unit.size for unit in units) > 1 << 20):
             options.update(procs=procs, multisegment=True)
         writer = ix.writer(**options)
         try:
             counts = _write_units(writer, units, on_progress, started, files)
         except BaseException:
-            writer.cancel()
+            _abandon(writer)
             raise
         writer.commit()
         manifest = _new_manifest(paths, imports, files, time.perf_counter() - started)
@@ -364,7 +365,7 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
                 known.pop(key, None)
             counts = _write_units(writer, todo, on_progress, started, known)
         except BaseException:
-            writer.cancel()
+            _abandon(writer)
             raise
         writer.commit()
         ix.close()
@@ -380,6 +381,15 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
         unchanged=len(units) - len(todo), failed=tuple(counts["failed"]), warnings=counts["warnings"],
         seconds=elapsed, problems=tuple(counts["problems"]),
     )
+
+
+def _abandon(writer) -> None:
+    """Cancel a writer; a multi-process one's workers are stopped before their files go."""
+    for task in getattr(writer, "tasks", ()):
+        if hasattr(task, "terminate"):
+            task.terminate()
+            task.join()
+    writer.cancel()
 
 
 def _swap_in(staging: Path, index_dir: Path) -> None:
