@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "txt")
 KINDS = ("speech", "decision", "remark")
 
 
@@ -30,8 +31,10 @@ class ImportError_(HuiyiError):
     exit_code = 2
 
 
-def parse_mapping(spec: str) -> dict[str, str]:
-    """``text=content,date=year`` → ``{"text": "content", "date": "year"}``; ``text`` is required."""
+def parse_mapping(spec: str, fmt: str = "jsonl") -> dict[str, str]:
+    """``text=content,date=year`` → ``{"text": "content", "date": "year"}``.
+
+    ``text`` is required, except for plain-text files, whose text is the file's content."""
     mapping: dict[str, str] = {}
     for part in filter(None, (piece.strip() for piece in spec.split(","))):
         target, equals, column = part.partition("=")
@@ -41,9 +44,53 @@ def parse_mapping(spec: str) -> dict[str, str]:
         if target not in TARGETS:
             raise ImportError_(f"--map: unknown target {target!r}: use {', '.join(TARGETS)}")
         mapping[target] = column
+    if fmt == "txt":
+        mapping.setdefault("text", "text")
     if "text" not in mapping:
         raise ImportError_("--map needs text=COLUMN: the column that holds the text to search")
     return mapping
+
+
+def compile_pattern(pattern: str) -> re.Pattern:
+    """``{speaker}_{session}_{date}.txt`` → a regex with one named group per ``{name}``."""
+    parts = re.split(r"\{([A-Za-z_]\w*)\}", pattern)
+    regex = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
+    try:
+        return re.compile(regex)
+    except re.error as error:
+        raise ImportError_(f"--pattern {pattern!r}: {error}") from None
+
+
+def text_file_row(record_file, pattern: str | None) -> dict:
+    """The columns of a plain-text file: ``text``, ``file`` and the ``--pattern`` fields of its name."""
+    from .sources import decode
+
+    text, _ = decode(record_file.path.read_bytes())
+    row = {"text": text, "file": record_file.meeting_id}
+    if pattern:
+        match = compile_pattern(pattern).fullmatch(record_file.path.name)
+        if match is None:
+            raise ImportError_(f"{record_file.path}: the name does not match --pattern {pattern!r}")
+        row.update(match.groupdict())
+    return row
+
+
+def check_text_columns(record_file, pattern: str | None, mapping: dict[str, str]) -> None:
+    row = text_file_row(record_file, pattern)
+    missing = [column for column in mapping.values() if column not in row]
+    if missing:
+        raise ImportError_(f"{record_file.path}: no field {missing[0]!r} (fields: {', '.join(row)}; "
+                           "name them with --pattern)")
+
+
+def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], kind: str = "speech") -> ParseResult:
+    """One plain-text file as one meeting; its id is its path under the folder, as for records."""
+    source = str(record_file.path)
+    try:
+        row = text_file_row(record_file, pattern)
+    except (OSError, HuiyiError) as error:
+        return ParseResult(source, None, (Problem(source, 1, str(error), "error"),))
+    return _meeting_of_row(record_file.path, 1, row, mapping, kind, meeting_id=record_file.meeting_id)
 
 
 def _open_text(path: Path) -> io.TextIOBase:
@@ -106,7 +153,8 @@ def _value(row: dict, mapping: dict[str, str], target: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str], kind: str) -> ParseResult:
+def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str], kind: str,
+                    meeting_id: str | None = None) -> ParseResult:
     source = f"{path}"
     problems: list[Problem] = []
     date_text = _value(row, mapping, "date")
@@ -128,7 +176,7 @@ def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str],
     else:
         fields["decisions" if kind == "decision" else "remarks"] = paragraphs
     meeting = Meeting(
-        id=f"{path.name.split('.')[0]}/{row_id}",
+        id=meeting_id or f"{path.name.split('.')[0]}/{row_id}",
         source=source,
         dates=dates,
         type=_value(row, mapping, "type"),

@@ -23,7 +23,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from corpus.errors import HuiyiError, IndexNotFoundError
-from corpus.importers import check_columns, import_rows
+from corpus.importers import check_columns, check_text_columns, import_rows, import_text_file
 from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import iter_record_files, read_record
 
@@ -57,9 +57,15 @@ class ImportSpec:
     format: str
     mapping: dict
     kind: str = "speech"
+    pattern: str | None = None  # for plain-text files: fields in the file names
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "from": self.format, "map": self.mapping, "kind": self.kind}
+        return {"path": self.path, "from": self.format, "map": self.mapping, "kind": self.kind,
+                "pattern": self.pattern}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportSpec:
+        return cls(data["path"], data["from"], data["map"], data.get("kind", "speech"), data.get("pattern"))
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,15 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
                            lambda rf=record_file: [read_record(rf)]))
     for spec in imports:
         path = Path(spec.path)
+        if spec.format == "txt":  # a folder of plain-text files: one meeting, one unit, per file
+            files = list(iter_record_files([path]))
+            if files:
+                check_text_columns(files[0], spec.pattern, spec.mapping)
+            for record_file in files:
+                digest, size = _digest(record_file.path)
+                units.append(_Unit(str(record_file.path.resolve()), digest + json.dumps(spec.to_dict(), sort_keys=True),
+                                   size, lambda rf=record_file, s=spec: [import_text_file(rf, s.pattern, s.mapping, s.kind)]))
+            continue
         if not path.is_file():
             raise IndexNotFoundError(f"{path}: no such file to import")
         check_columns(path, spec.format, spec.mapping)  # a wrong mapping fails before any work
@@ -282,8 +297,7 @@ def build_index(
         if not paths and not imports:
             if manifest:
                 paths = manifest.get("corpus_paths", [])
-                imports = [ImportSpec(i["path"], i["from"], i["map"], i.get("kind", "speech"))
-                           for i in manifest.get("imports", [])]
+                imports = [ImportSpec.from_dict(item) for item in manifest.get("imports", [])]
             else:
                 paths = [str(bundled_samples())]
         units = _units(paths, imports)

@@ -131,16 +131,20 @@ class _ProgressLine:
 @click.option("--procs", type=click.IntRange(min=1), default=None, help="Processes for analysis (default: CPU count).")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=32), default=256, show_default=True,
               help="Memory per process for sorting postings, in MB.")
-@click.option("--from", "import_format", type=click.Choice(["jsonl", "csv"]), default=None,
-              help="PATHS are files of rows to import (.jsonl/.csv, optionally .gz), not records.")
+@click.option("--from", "import_format", type=click.Choice(["jsonl", "csv", "txt"]), default=None,
+              help="PATHS are files of rows to import (.jsonl/.csv, optionally .gz), or folders of plain text "
+                   "(txt), not records.")
 @click.option("--map", "mapping", default=None,
               help="With --from: target=column pairs, e.g. text=content,date=year,type=title,speaker=name.")
 @click.option("--kind", type=click.Choice(["speech", "decision", "remark"]), default="speech", show_default=True,
               help="With --from: what kind of passage each row's paragraphs are.")
+@click.option("--pattern", default=None,
+              help="With --from txt: fields in the file names, e.g. '{speaker}_{session}_{date}.txt'.")
 @click.option("--user-dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra jieba dictionary file (word [freq] [tag] per line); repeatable.")
 @quiet_option
-def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, kind, user_dicts, quiet) -> None:
+def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, kind, pattern, user_dicts,
+          quiet) -> None:
     """Build or update the index from record folders or files (default: the bundled samples).
 
     An existing index is updated: new and changed files are (re)indexed, removed files dropped."""
@@ -153,12 +157,13 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
         add_user_dictionary(path)
     imports = []
     if import_format:
-        if not mapping or not paths:
+        if not paths or (not mapping and import_format != "txt"):
             raise UsageError("--from needs FILE arguments and --map text=COLUMN,...")
-        imports = [ImportSpec(path, import_format, parse_mapping(mapping), kind) for path in paths]
+        imports = [ImportSpec(path, import_format, parse_mapping(mapping or "", import_format), kind, pattern)
+                   for path in paths]
         paths = ()
-    elif mapping:
-        raise UsageError("--map goes with --from jsonl|csv")
+    elif mapping or pattern:
+        raise UsageError("--map and --pattern go with --from jsonl|csv|txt")
     summary = build_index(paths, index_dir, imports=imports, procs=procs, memory_mb=memory_mb, rebuild=rebuild,
                           on_progress=_ProgressLine(not quiet))
     for problem in summary.failed:

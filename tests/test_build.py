@@ -164,3 +164,24 @@ def test_missing_column_is_named(tmp_path):
                                        "--index", str(tmp_path / "ix")])
     assert result.exit_code == 2
     assert "rows.jsonl:1: no column 'body' (columns: content)" in result.stderr
+
+
+def test_import_plain_text_folder_with_a_name_pattern(tmp_path):
+    folder = tmp_path / "speeches"
+    folder.mkdir()
+    (folder / "CHN_09_1954.txt").write_text("We seek peaceful coexistence.\n\nA second paragraph.\n", encoding="utf-8")
+    (folder / "IND_09_1954.txt").write_text("Peaceful coexistence is our policy.\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["index", "--from", "txt", str(folder), "--pattern", "{speaker}_{session}_{date}.txt",
+                                  "--map", "speaker=speaker,date=date,type=session", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    with Engine.open(tmp_path / "ix") as engine:
+        hits = engine.search('"peaceful coexistence" speaker:CHN date:1954', limit=0).hits
+    assert [(h.meeting_id, h.speaker, h.meeting.type, h.meeting.start) for h in hits] == [
+        ("CHN_09_1954", "CHN", "09", "1954")]
+    (folder / "IND_09_1954.txt").unlink()
+    update = runner.invoke(main, ["index", "--index", str(tmp_path / "ix")])  # refresh from the recorded import
+    assert "1 removed" in update.stderr
+    bad = runner.invoke(main, ["index", "--from", "txt", str(folder), "--pattern", "{speaker}-{date}.txt",
+                               "--index", str(tmp_path / "ix2")])
+    assert bad.exit_code == 2 and "does not match --pattern" in bad.stderr
