@@ -83,6 +83,10 @@ def meeting_fields(meeting: Meeting) -> dict:
         "attendance": list(meeting.attendance),
         "start": "",
         "end": "",
+        # every document has every column: Whoosh's multi-segment column reader fails on a
+        # segment that lacks one (an all-undated segment, say)
+        "start_key": 0,
+        "year_key": "",
     }
     if meeting.dates:
         start, end = first_day(meeting.dates.start), last_day(meeting.dates.last)

@@ -185,3 +185,13 @@ def test_import_plain_text_folder_with_a_name_pattern(tmp_path):
     bad = runner.invoke(main, ["index", "--from", "txt", str(folder), "--pattern", "{speaker}-{date}.txt",
                                "--index", str(tmp_path / "ix2")])
     assert bad.exit_code == 2 and "does not match --pattern" in bad.stderr
+
+
+def test_multi_segment_index_of_undated_records_has_facets_and_stats(tmp_path):
+    corpus = write_records(tmp_path / "c", {f"{n}.txt": f"**Remarks:**\n\n合作化 {n}\n" for n in range(12)})
+    build_index([corpus], tmp_path / "ix", procs=2)
+    with Engine.open(tmp_path / "ix") as engine:
+        results = engine.search("合作化", facets=["year", "type", "speaker", "kind"], limit=0)
+        stats = engine.stats()
+    assert results.facets["year"] == (("", 12),) and stats.by_year == (("(none)", 12),)
+    assert stats.passages == 12 and stats.meetings == 12
