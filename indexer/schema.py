@@ -6,7 +6,7 @@ from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, word_analyzer
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 # Fields a query can name, and the index fields they search.
 TEXT_FIELDS = ("word", "exact", "quote", "quote_exact")
@@ -56,5 +56,5 @@ def make_schema() -> Schema:
         attendance=STORED,
         start=STORED,
         end=STORED,
-        length=STORED,
+        length=NUMERIC(stored=True, sortable=True, bits=32),
     )

@@ -156,7 +156,8 @@ def _run_one(query: BatchQuery) -> BatchResult:
     return run_query(_worker_engine, query, **_worker_options)
 
 
-def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = False, width: int = 240) -> BatchResult:
+def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = False, width: int = 240,
+              expand: bool | None = None) -> BatchResult:
     """Run one batch query; a HuiyiError becomes the row's error, anything else is a bug."""
     wanted = query.limit if query.limit is not None else limit
     try:
@@ -166,6 +167,7 @@ def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = Fa
             facets=["year"] if counts_only else (),
             width=width,
             excerpts=not counts_only,
+            expand=expand,
         )
     except HuiyiError as error:
         return BatchResult(query, None, str(error))
@@ -183,9 +185,10 @@ def run_batch(
     counts_only: bool = False,
     width: int = 240,
     on_result: Callable[[int, BatchResult], None] | None = None,
+    expand: bool | None = None,
 ) -> Iterator[BatchResult]:
     """Yield each query's result in input order, running them in ``workers`` processes."""
-    options = {"limit": limit, "counts_only": counts_only, "width": width}
+    options = {"limit": limit, "counts_only": counts_only, "width": width, "expand": expand}
     if workers <= 1 or len(queries) < 2:
         _init_worker(str(index_dir), options)
         outcomes: Iterable[BatchResult] = map(_run_one, queries)

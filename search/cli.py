@@ -92,6 +92,20 @@ def index_option(function):
     )(function)
 
 
+def expand_options(function):
+    function = click.option("--glossary", type=click.Path(exists=True, dir_okay=False), default=None,
+                            help="Glossary TOML for --expand (default: huiyi.toml's, else the starter glossary).")(function)
+    return click.option("--expand/--no-expand", default=None,
+                        help="Also search each term's glossary equivalents (default: huiyi.toml's expand).")(function)
+
+
+def _notes(results) -> None:
+    for note in results.notes:
+        click.echo(note, err=True)
+    if results.suggestions:
+        click.echo("did you mean: " + " · ".join(results.suggestions), err=True)
+
+
 def quiet_option(function):
     return click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr.")(function)
 
@@ -195,16 +209,18 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
 @click.option("--group", type=click.Choice(["meeting"]), default=None, help="One result per meeting.")
 @click.option("--facet", "facets", default="", help="Counts over all hits: any of year,type,speaker,kind.")
 @click.option("--width", type=click.IntRange(min=20), default=240, show_default=True, help="Excerpt length.")
-def search(query, index_dir, fmt, limit, offset, sort, group, facets, width) -> None:
+@expand_options
+def search(query, index_dir, fmt, limit, offset, sort, group, facets, width, expand, glossary) -> None:
     """Search the index. See the README for the query language."""
     from search import render
     from search.engine import Engine
 
     facet_names = [name.strip() for name in facets.split(",") if name.strip()]
     fmt = fmt or ("text" if sys.stdout.isatty() else "jsonl")
-    with Engine.open(index_dir) as engine:
+    with Engine.open(index_dir, glossary=glossary) as engine:
         results = engine.search(query, limit=limit, offset=offset, sort=sort, group=group,
-                                facets=facet_names, width=width)
+                                facets=facet_names, width=width, expand=expand)
+    _notes(results)
     if fmt == "json":
         click.echo(render.results_json(results))
     elif fmt == "jsonl":
@@ -272,8 +288,10 @@ def show(meeting_id, index_dir, query) -> None:
               help="Write here instead of stdout (csv also gets FILE.meta.json).")
 @click.option("--width", type=click.IntRange(min=20), default=240, show_default=True, help="Excerpt length.")
 @click.option("--strict", is_flag=True, help="Exit 1 if any query fails.")
+@click.option("--expand/--no-expand", default=None, help="Also search glossary equivalents (see huiyi search).")
 @quiet_option
-def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, workers, output, width, strict, quiet):
+def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, workers, output, width, strict, expand,
+          quiet):
     """Run many queries from a file (one per line, TSV, CSV or JSONL); '-' reads stdin."""
     import os
     import time
@@ -302,7 +320,7 @@ def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, worker
         show(number)
 
     results = run_batch(index_path, queries, workers=workers, limit=limit, counts_only=counts_only, width=width,
-                        on_result=progress)
+                        on_result=progress, expand=expand)
     with click.open_file(output or "-", "w", encoding="utf-8") as out:
         render.write_batch(results, fmt, out, meta, counts_only)
     if output and fmt == "csv":
@@ -367,3 +385,70 @@ def stats(index_dir, fmt) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ------------------------------------------------------------------ kwic
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--width", type=click.IntRange(min=5, max=500), default=30, show_default=True,
+              help="Characters of context on each side.")
+@click.option("--sort", type=click.Choice(["left", "right", "date"]), default="date", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "jsonl"]), default="text", show_default=True)
+@expand_options
+def kwic(query, index_dir, width, sort, fmt, expand, glossary) -> None:
+    """A concordance: one line per occurrence, the match in the centre column."""
+    import dataclasses
+
+    from search import render
+    from search.engine import Engine
+    from search.kwic import KwicLine, display_width, fit_left, fit_right
+
+    with Engine.open(index_dir, glossary=glossary) as engine:
+        lines = engine.kwic(query, width=width, sort=sort, expand=expand)
+    if fmt == "jsonl":
+        for line in lines:
+            click.echo(json.dumps(dataclasses.asdict(line), ensure_ascii=False))
+        return
+    if fmt == "csv":
+        columns = [field.name for field in dataclasses.fields(KwicLine)]
+        click.echo(render.csv_text((dataclasses.asdict(line) for line in lines), columns), nl=False)
+        return
+    centre = max((display_width(line.match) for line in lines), default=0)
+    for line in lines:
+        match = click.style(fit_right(line.match, centre), fg="yellow", bold=True)
+        where = " · ".join(part for part in (line.date or "undated", line.speaker, line.meeting_id) if part)
+        click.echo(f"{fit_left(line.left, width)} {match} {fit_right(line.right, width)}  {where}")
+    click.echo(f"{len(lines)} occurrences", err=True)
+
+
+# ------------------------------------------------------------------ trend
+
+@main.command()
+@click.argument("queries", nargs=-1, required=True)
+@index_option
+@click.option("--by", type=click.Choice(["year", "month"]), default="year", show_default=True)
+@click.option("--per", type=click.Choice(["passages", "meetings", "million-chars"]), default=None,
+              help="Normalise: share of passages or meetings in the period, or hits per million characters.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Also draw a chart: FILE.png or FILE.svg.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@expand_options
+def trend(queries, index_dir, by, per, plot_path, fmt, expand, glossary) -> None:
+    """Matching passages over time for one or more queries: a table, bars, or a chart file."""
+    from search import render
+    from search.engine import Engine
+
+    with Engine.open(index_dir, glossary=glossary) as engine:
+        result = engine.trend(list(queries), by=by, per=per or "", expand=expand)
+    if plot_path:
+        from search.plot import plot_trend
+
+        plot_trend(result, plot_path)
+        click.echo(f"wrote {plot_path}", err=True)
+    if fmt == "csv":
+        click.echo(render.trend_csv(result), nl=False)
+    else:
+        for line in render.trend_text(result):
+            click.echo(line)

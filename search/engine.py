@@ -18,7 +18,13 @@ from indexer.schema import SCHEMA_VERSION
 
 from .compile import Mark, Ranking, compile_query
 from .excerpts import find_matches, make_excerpt
-from .query import describe, parse_query
+from .kwic import SORTS as KWIC_SORTS
+from .kwic import KwicLine, kwic_lines, sort_lines
+from .config import load_config
+from .glossary import Glossary, starter_glossary_path
+from .query import Node, describe, parse_query
+from .suggest import suggestions
+from .trend import Trend
 from .results import Hit, IndexStats, MeetingInfo, MeetingView, PassageView, Results
 
 SORTS = ("relevance", "date", "-date")
@@ -54,19 +60,27 @@ class _CountingTopCollector(TopCollector):
 class Engine:
     """An open index. Thread-compatible, not thread-safe: one Engine per thread or process."""
 
-    def __init__(self, index_dir: Path, ix, manifest: dict, ranking: Ranking = Ranking()) -> None:
+    def __init__(self, index_dir: Path, ix, manifest: dict, ranking: Ranking = Ranking(),
+                 glossary: str | os.PathLike | None = None) -> None:
         from whoosh.scoring import BM25F
 
         self.index_dir = index_dir
         self.manifest = manifest
         self.ranking = ranking
+        self.config = load_config()
+        self._glossary_path = glossary or self.config.glossary or starter_glossary_path()
+        self._glossary: Glossary | None = None
         self._ix = ix
         self._searcher = ix.searcher(weighting=BM25F(B=ranking.b, K1=ranking.k1))
         self._date_bounds: tuple[dt.date, dt.date] | None = None
 
     @classmethod
-    def open(cls, index_dir: str | os.PathLike | None = None, ranking: Ranking = Ranking()) -> Engine:
-        """Open an index (default: ``$HUIYI_INDEX`` or ``.huiyi``); raises IndexNotFoundError."""
+    def open(cls, index_dir: str | os.PathLike | None = None, ranking: Ranking = Ranking(),
+             glossary: str | os.PathLike | None = None) -> Engine:
+        """Open an index (default: ``$HUIYI_INDEX`` or ``.huiyi``); raises IndexNotFoundError.
+
+        ``glossary`` is the TOML file used when a search expands (default: the ``glossary`` of
+        ``huiyi.toml``, else the starter glossary shipped with huiyi)."""
         index_dir = Path(index_dir) if index_dir else default_index_dir()
         manifest = read_manifest(index_dir)
         if not compatible(manifest):
@@ -82,7 +96,7 @@ class Engine:
             raise IndexNotFoundError(
                 f"the index at {index_dir} is damaged ({error}); rebuild it with: huiyi index --rebuild --index {index_dir}"
             ) from error
-        return cls(index_dir, ix, manifest, ranking)
+        return cls(index_dir, ix, manifest, ranking, glossary)
 
     def close(self) -> None:
         self._searcher.close()
@@ -93,6 +107,22 @@ class Engine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def glossary(self) -> Glossary:
+        if self._glossary is None:
+            self._glossary = Glossary.load(self._glossary_path)
+        return self._glossary
+
+    def _parse(self, query: str, expand: bool | None) -> tuple[Node, list[str], bool]:
+        """Parse, and with expansion (default: ``expand`` of huiyi.toml) add glossary forms.
+
+        Returns the query tree, notes for the user, and whether it was expanded."""
+        node = parse_query(query)
+        if expand if expand is not None else self.config.expand:
+            node, unknown = self.glossary.expand(node)
+            return node, [f"glossary: no entry for {term!r} in {self.glossary.path}" for term in unknown], True
+        return node, [], False
 
     @property
     def doc_count(self) -> int:
@@ -176,8 +206,10 @@ class Engine:
         facets: tuple[str, ...] | list[str] = (),
         width: int = 240,
         excerpts: bool = True,
+        expand: bool | None = None,
     ) -> Results:
-        """Run a query. ``limit=0`` returns every hit; ``group="meeting"`` one hit per meeting."""
+        """Run a query. ``limit=0`` returns every hit; ``group="meeting"`` one hit per meeting;
+        ``expand`` searches glossary equivalents too."""
         if sort not in SORTS:
             raise UsageError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         if group not in (None, "", "meeting"):
@@ -187,7 +219,7 @@ class Engine:
             raise UsageError(f"unknown facet {unknown[0]!r}: use any of {', '.join(FACETS)}")
         if limit < 0 or offset < 0:
             raise UsageError("--limit and --offset must not be negative")
-        node = parse_query(query)
+        node, notes, expanded = self._parse(query, expand)
         compiled = compile_query(node, self.date_bounds, self.ranking)
         searcher = self._searcher
         sortedby = None if sort == "relevance" else "start_key"
@@ -224,7 +256,75 @@ class Engine:
             limit=limit,
             sort=sort,
             group=group or "",
+            suggestions=self._suggest(node) if not docset else (),
+            notes=tuple(notes),
+            expanded=expanded,
         )
+
+    def _suggest(self, node) -> tuple[str, ...]:
+        corrector = self._searcher.corrector("exact")
+
+        def count(text: str) -> int:
+            try:
+                return len(self._matching(text))
+            except HuiyiError:
+                return 0
+
+        return suggestions(node, count, lambda word: corrector.suggest(word, limit=3, maxdist=2))
+
+    def kwic(self, query: str, width: int = 40, sort: str = "date", expand: bool | None = None) -> tuple[KwicLine, ...]:
+        """A concordance: every occurrence of the query's matches, ``width`` characters each side."""
+        if sort not in KWIC_SORTS:
+            raise UsageError(f"unknown sort {sort!r}: use one of {', '.join(KWIC_SORTS)}")
+        results = self.search(query, limit=0, width=40, expand=expand)
+        return tuple(sort_lines(kwic_lines(((hit, hit.matches) for hit in results.hits), width), sort))
+
+    def trend(self, queries: list[str] | tuple[str, ...], by: str = "year", per: str = "",
+              expand: bool | None = None) -> Trend:
+        """Matching passages (and meetings) per year or month, for each query, exact."""
+        from .trend import BY, PER, Series, Trend, normalise, period_of, period_range
+
+        if by not in BY:
+            raise UsageError(f"unknown period {by!r}: use one of {', '.join(BY)}")
+        if per and per not in PER:
+            raise UsageError(f"unknown --per {per!r}: use one of {', '.join(PER)}")
+        reader = self._searcher.reader()
+        start_of = reader.column_reader("start_key")
+        meeting_of = reader.column_reader("meeting_id")
+        length_of = reader.column_reader("length")
+        live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+        period = {d: period_of(start_of[d], by) for d in live}
+        dated = sorted({p for p in period.values() if p})
+        periods = period_range(dated[0], dated[-1], by) if dated else []
+        slot = {p: i for i, p in enumerate(periods)}
+
+        def tally(docnums):
+            passages, meetings, chars = [0] * len(periods), [set() for _ in periods], [0] * len(periods)
+            for d in docnums:
+                if period[d] is not None:
+                    i = slot[period[d]]
+                    passages[i] += 1
+                    meetings[i].add(meeting_of[d])
+                    chars[i] += length_of[d] or 0
+            return passages, [len(m) for m in meetings], chars
+
+        base_passages, base_meetings, base_chars = tally(live)
+        series = []
+        for query in queries:
+            docnums = self._matching(query, expand)
+            passages, meetings, _ = tally(docnums)
+            values = tuple(normalise(passages[i], meetings[i], base_passages[i], base_meetings[i], base_chars[i], per)
+                           for i in range(len(periods)))
+            series.append(Series(query, tuple(passages), tuple(meetings), values,
+                                 undated=sum(1 for d in docnums if period[d] is None),
+                                 total_passages=len(docnums), total_meetings=len({meeting_of[d] for d in docnums})))
+        return Trend(by, per, tuple(periods), tuple(series), tuple(base_passages), tuple(base_meetings),
+                     tuple(base_chars))
+
+    def _matching(self, query: str, expand: bool | None = False) -> set[int]:
+        """Every document number matching ``query``, unscored."""
+        compiled = compile_query(self._parse(query, expand)[0], self.date_bounds, self.ranking)
+        return set(self._searcher.docs_for_query(compiled.query))
 
     def meeting(self, meeting_id: str, query: str | None = None) -> MeetingView:
         """A whole meeting in record order; with ``query``, its matching passages marked."""
@@ -300,6 +400,7 @@ class Engine:
         also = entry[2] if len(entry) > 2 else ()
         stored = self._searcher.stored_fields(docnum)
         text = stored.get("text", "")
+        matches: list[tuple[int, int]] = []
         if excerpts:
             matches = find_matches(text, marks, stored.get("quote_spans") or ())
             excerpt = make_excerpt(text, matches, width)
@@ -321,6 +422,7 @@ class Engine:
             text=text,
             excerpt=excerpt_text,
             highlights=highlights,
+            matches=tuple(matches),
             also=tuple(self._hit(rank, (d, s), marks, width, excerpts) for d, s in also),
         )
 

@@ -36,6 +36,8 @@ def hit_record(hit: Hit) -> dict:
         "excerpt": hit.excerpt,
         "highlights": [list(span) for span in hit.highlights],
         "text": hit.text,
+        "matches": [list(span) for span in hit.matches],
+        "matched": list(hit.matched_forms),
     }
     if hit.also:
         record["also"] = [hit_record(other) for other in hit.also]
@@ -164,6 +166,8 @@ def results_text(results: Results, style) -> Iterable[str]:
         yield f"{hit.rank:>3}. {_meta_line(hit)}"
         yield f"     {_who_line(hit)}"
         yield "     " + mark_ansi(hit.excerpt, hit.highlights, style)
+        if results.expanded and hit.matched_forms:
+            yield "     matched: " + ", ".join(hit.matched_forms)
         for other in hit.also:
             yield f"     + {_who_line(other)}: " + mark_ansi(other.excerpt, other.highlights, style)
     for name, counts in results.facets.items():
@@ -253,3 +257,45 @@ def write_batch(results, fmt: str, out, meta: dict, counts_only: bool) -> list:
 
 def year_columns(results) -> list[str]:
     return sorted({year for result in results for year, _ in result.year_counts})
+
+
+# ------------------------------------------------------------------ trends
+
+def _number(value: float, per: str) -> str:
+    if not per:
+        return str(int(value))
+    return f"{value:.4f}" if per in ("passages", "meetings") else f"{value:.2f}"
+
+
+def trend_csv(trend) -> str:
+    columns = ["period"]
+    for series in trend.series:
+        columns += [f"{series.query} passages", f"{series.query} meetings"]
+        if trend.per:
+            columns.append(f"{series.query} per {trend.per}")
+    columns += ["all passages", "all meetings", "all characters"]
+    rows = []
+    for i, period in enumerate(trend.periods):
+        row = {"period": period}
+        for series in trend.series:
+            row[f"{series.query} passages"] = series.passages[i]
+            row[f"{series.query} meetings"] = series.meetings[i]
+            if trend.per:
+                row[f"{series.query} per {trend.per}"] = _number(series.values[i], trend.per)
+        row.update({"all passages": trend.base_passages[i], "all meetings": trend.base_meetings[i],
+                    "all characters": trend.base_chars[i]})
+        rows.append(row)
+    return csv_text(rows, columns)
+
+
+def trend_text(trend) -> Iterable[str]:
+    from .trend import bar
+
+    top = max((v for series in trend.series for v in series.values), default=0)
+    for series in trend.series:
+        yield f"{series.query}: {series.total_passages} passages in {series.total_meetings} meetings" + (
+            f" ({series.undated} undated)" if series.undated else "") + f"; {trend.measure} by {trend.by}"
+        for i, period in enumerate(trend.periods):
+            value = series.values[i]
+            yield f"  {period}  {_number(value, trend.per):>9}  {bar(value, top)}"
+        yield ""

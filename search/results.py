@@ -29,8 +29,14 @@ class Hit:
     meeting: MeetingInfo
     text: str
     excerpt: str
-    highlights: tuple[tuple[int, int], ...]
+    highlights: tuple[tuple[int, int], ...]  # [start, end) into excerpt
+    matches: tuple[tuple[int, int], ...] = ()  # [start, end) into text: every match in the passage
     also: tuple["Hit", ...] = ()  # with --group meeting: the meeting's next best passages
+
+    @property
+    def matched_forms(self) -> tuple[str, ...]:
+        """The distinct strings that matched, as written (which glossary form, which inflection)."""
+        return tuple(dict.fromkeys(self.text[start:end] for start, end in self.matches))
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,9 @@ class Results:
     limit: int = 10
     sort: str = "relevance"
     group: str = ""
+    suggestions: tuple[str, ...] = ()  # "did you mean", when nothing was found
+    notes: tuple[str, ...] = ()  # e.g. glossary terms without an entry
+    expanded: bool = False  # glossary equivalents were searched too
 
 
 @dataclass(frozen=True)

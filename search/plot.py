@@ -1,0 +1,55 @@
+"""Trend charts with matplotlib: one line per query, titled and labelled."""
+
+from __future__ import annotations
+
+from corpus.errors import HuiyiError
+
+
+class PlotError(HuiyiError):
+    pass
+
+
+def plot_trend(trend, path: str) -> None:
+    """Write the chart to ``path`` (.png or .svg); raises PlotError when it cannot."""
+    if not path.lower().endswith((".png", ".svg")):
+        raise PlotError(f"--plot {path}: the file name must end in .png or .svg")
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+    han = _han_font()
+
+    figure, axes = plt.subplots(figsize=(10, 4.5), dpi=100)
+    positions = range(len(trend.periods))
+    for series in trend.series:
+        axes.plot(positions, series.values, marker="o", markersize=3, label=series.query)
+    step = max(1, len(trend.periods) // 20)
+    axes.set_xticks(list(positions)[::step], trend.periods[::step], rotation=45, ha="right")
+    axes.set_xlabel(trend.by)
+    axes.set_ylabel(trend.measure)
+    axes.set_title("huiyi trend: " + ", ".join(series.query for series in trend.series), fontproperties=han)
+    axes.set_ylim(bottom=0)
+    axes.legend(prop=han)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    try:
+        figure.savefig(path)
+    except OSError as error:
+        raise PlotError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        plt.close(figure)
+
+
+def _han_font():
+    """A font with Chinese characters if the machine has one, so legends are not boxes."""
+    from matplotlib import font_manager
+
+    for name in ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+                 "Source Han Sans SC", "SimHei", "AR PL UMing CN"):
+        if any(font.name == name for font in font_manager.fontManager.ttflist):
+            return font_manager.FontProperties(family=name)
+    return None

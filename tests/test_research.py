@@ -1,0 +1,171 @@
+"""Research views: concordance, trends, glossary expansion and did-you-mean."""
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from corpus.sources import read_records
+from indexer.analysis import fold
+from indexer.passages import passages_of
+from search import Engine
+from search.cli import main
+from search.glossary import Glossary, GlossaryError
+
+from .conftest import SAMPLES, SEEDS
+
+
+@pytest.fixture(scope="module")
+def passages():
+    return [p for r in read_records([SAMPLES, SEEDS]) for p in passages_of(r.meeting)]
+
+
+def brute_count(passages, pattern: str) -> int:
+    return sum(len(re.findall(pattern, fold(p.text), flags=re.IGNORECASE)) for p in passages)
+
+
+@pytest.mark.parametrize(
+    "query, pattern",
+    [
+        ("合作化", "合作化"),
+        ("统购统销", "统购统销"),
+        ('"急躁冒进"', "急躁冒进"),
+        ("初级社", "初级社"),
+        ('"blind optimism"', r"\bblind\s+optimism\b"),
+        ("cooperativization", r"\bcooperativization\b"),
+        ("peasants", r"\bpeasants?\b"),
+    ],
+)
+def test_kwic_counts_equal_a_brute_force_count(sample_index, passages, query, pattern):
+    with Engine.open(sample_index) as engine:
+        lines = engine.kwic(query, width=10)
+    assert len(lines) == brute_count(passages, pattern) > 0
+    assert all(re.fullmatch(pattern, fold(line.match), flags=re.IGNORECASE) for line in lines)
+
+
+def test_kwic_lines_sort_and_align(sample_index):
+    with Engine.open(sample_index) as engine:
+        by_date = engine.kwic("合作化", width=8, sort="date")
+        by_right = engine.kwic("合作化", width=8, sort="right")
+    dates = [line.date for line in by_date]
+    assert dates == sorted(dates)
+    assert [line.right for line in by_right] == sorted(line.right for line in by_right)
+    result = CliRunner().invoke(main, ["kwic", "合作化", "--index", str(sample_index), "--width", "8"])
+    columns = {line.index("合作化") for line in result.stdout.splitlines()}
+    assert len(columns) <= 2  # aligned in display columns: wide characters count two
+    from search.kwic import display_width
+
+    assert {display_width(line[: line.index("合作化")]) for line in result.stdout.splitlines()} == {9}
+
+
+def test_kwic_formats(sample_index):
+    import csv
+    import io
+    import json
+
+    csv_out = CliRunner().invoke(main, ["kwic", "统购统销", "--index", str(sample_index), "--format", "csv"]).stdout
+    rows = list(csv.DictReader(io.StringIO(csv_out)))
+    assert rows and {"left", "match", "right", "meeting_id", "date", "speaker"} <= set(rows[0])
+    jsonl = CliRunner().invoke(main, ["kwic", "统购统销", "--index", str(sample_index), "--format", "jsonl"]).stdout
+    assert len(jsonl.splitlines()) == len(rows) and json.loads(jsonl.splitlines()[0])["match"] == "统购统销"
+
+
+@pytest.mark.parametrize("query", ["合作化", "cooperativization", '"blind optimism"', "初级社 OR 高级社"])
+def test_trend_totals_equal_search_totals(sample_index, query):
+    with Engine.open(sample_index) as engine:
+        trend = engine.trend([query])
+        total = engine.search(query, limit=0).total_passages
+    (series,) = trend.series
+    assert sum(series.passages) + series.undated == total == series.total_passages
+    assert trend.periods == tuple(str(y) for y in range(1953, 1958))
+
+
+def test_trend_normalised_and_no_match(sample_index):
+    with Engine.open(sample_index) as engine:
+        trend = engine.trend(["合作化", "zzzzqqq"], per="passages")
+    share, nothing = trend.series
+    for i in range(len(trend.periods)):
+        assert share.values[i] == pytest.approx(share.passages[i] / trend.base_passages[i])
+    assert nothing.passages == (0,) * len(trend.periods) and nothing.total_passages == 0
+    result = CliRunner().invoke(main, ["trend", "zzzzqqq", "--index", str(sample_index), "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] and all(line.split(",")[1] == "0" for line in result.stdout.splitlines()[1:])
+
+
+def test_trend_by_month(sample_index):
+    with Engine.open(sample_index) as engine:
+        trend = engine.trend(["合作化"], by="month")
+    assert trend.periods[0] == "1953-10" and trend.periods[-1] == "1957-09" and len(trend.periods) == 48
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_plots_are_written(sample_index, tmp_path, suffix):
+    path = tmp_path / f"trend{suffix}"
+    result = CliRunner().invoke(main, ["trend", "合作化", "cooperativization", "--index", str(sample_index),
+                                       "--plot", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_size > 1000
+
+
+def test_plot_to_an_unwritable_path(sample_index, tmp_path):
+    result = CliRunner().invoke(main, ["trend", "合作化", "--index", str(sample_index),
+                                       "--plot", str(tmp_path / "missing" / "x.png")])
+    assert result.exit_code == 1 and "cannot write" in result.stderr and "Traceback" not in result.output
+
+
+def test_glossary_expansion_finds_both_languages(sample_index):
+    with Engine.open(sample_index) as engine:
+        plain = engine.search("合作化", limit=0)
+        expanded = engine.search("合作化", limit=0, expand=True)
+        english = engine.search("cooperativization", limit=0, expand=True)
+    plain_meetings = {h.meeting_id for h in plain.hits}
+    expanded_meetings = {h.meeting_id for h in expanded.hits}
+    assert plain_meetings < expanded_meetings
+    assert "001_national-mutual-aid-1953" in expanded_meetings  # English only: cooperativization
+    assert {h.meeting_id for h in english.hits} == expanded_meetings
+    forms = {form for hit in expanded.hits for form in hit.matched_forms}
+    assert "合作化" in forms and "cooperativization" in forms
+
+
+def test_glossary_from_a_user_file_and_its_errors(tmp_path, sample_index):
+    good = tmp_path / "g.toml"
+    good.write_text('"统购统销" = ["planned purchase and planned supply"]\n', encoding="utf-8")
+    with Engine.open(sample_index, glossary=good) as engine:
+        results = engine.search("统购统销", limit=0, expand=True)
+        unknown = engine.search("合作化", limit=0, expand=True)
+    assert any(h.meeting_id.startswith("001") for h in results.hits)
+    assert unknown.notes and "no entry for '合作化'" in unknown.notes[0]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('"a" = ["b"]\n"c" = [oops\n', encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"bad\.toml:2: "):
+        Glossary.load(bad)
+    result = CliRunner().invoke(main, ["search", "a", "--expand", "--glossary", str(bad), "--index", str(sample_index)])
+    assert result.exit_code == 2 and "bad.toml:2:" in result.stderr
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('"a" = "b"\n', encoding="utf-8")
+    with pytest.raises(GlossaryError, match="must be a list of terms"):
+        Glossary.load(wrong)
+
+
+def test_expand_from_config(tmp_path, sample_index, monkeypatch):
+    (tmp_path / "huiyi.toml").write_text("expand = true\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with Engine.open(sample_index) as engine:
+        assert engine.search("合作化", limit=0).expanded
+        assert not engine.search("合作化", limit=0, expand=False).expanded
+    (tmp_path / "huiyi.toml").write_text("expand = maybe\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["search", "x", "--index", str(sample_index)])
+    assert result.exit_code == 2 and "huiyi.toml:1:" in result.stderr
+
+
+def test_did_you_mean(sample_index):
+    with Engine.open(sample_index) as engine:
+        english = engine.search("cooperatvization")
+        chinese = engine.search("農業合作化運動")
+        found = engine.search("合作化")
+    assert english.total_passages == 0 and english.suggestions[0] == "cooperativization"
+    assert chinese.total_passages == 0
+    assert chinese.suggestions[0] == "农业合作化运动" and "合作化" in chinese.suggestions
+    assert found.suggestions == ()
+    result = CliRunner().invoke(main, ["search", "cooperatvization", "--index", str(sample_index)])
+    assert "did you mean: cooperativization" in result.stderr
