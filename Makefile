@@ -27,6 +27,9 @@ demo: install
 	$(BIN)/huiyi search 'speaker:"Deng Zihui" cooperatives' --index $(DEMO_INDEX) --limit 3 --format text
 	$(BIN)/huiyi search '合作化 date:1955' --index $(DEMO_INDEX) --group meeting --facet year,speaker --format text
 	$(BIN)/huiyi batch examples/queries.txt --index $(DEMO_INDEX) --counts-only --format csv
+	$(BIN)/huiyi kwic 统购统销 --index $(DEMO_INDEX) --width 12
+	$(BIN)/huiyi trend 合作化 --expand --index $(DEMO_INDEX)
+	$(BIN)/huiyi stats --index $(DEMO_INDEX)
 
 clean:
 	rm -rf $(VENV) $(DEMO_INDEX) *.egg-info
