@@ -6,7 +6,8 @@ Two views of the same text are indexed:
   English lowercased, accent-folded, stemmed, stopwords dropped. Used for ranking and for
   single words.
 * **exact** — one position per Han character, holding the character and the bigram that
-  starts there; English words unstemmed. Used for phrases and Chinese substrings, so a quoted
+  starts there (across punctuation and spaces too: they do not break a phrase); English words
+  unstemmed. Used for phrases and Chinese substrings, so a quoted
   phrase matches whatever jieba did to the text. Bigrams make a Chinese phrase a chain of
   selective terms instead of a chain of very common characters (see :func:`exact_sequence`).
 
@@ -33,7 +34,7 @@ from whoosh.lang.porter import stem as porter_stem
 
 from corpus.text import fold_width
 
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "3"
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
 _RUNS = re.compile(
     rf"(?P<han>[{HAN_CLASS}]+)"
@@ -196,18 +197,26 @@ class ScriptTokenizer(Tokenizer):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         folded = fold(value)
-        for match in _RUNS.finditer(folded):
+        runs = list(_RUNS.finditer(folded))
+        for number, match in enumerate(runs):
             token.stopped = False
             token.boost = 1.0
             if match.lastgroup == "han":
                 run_start = match.start()
                 if self.view == "exact":
                     run = match.group()
+                    following = runs[number + 1] if number + 1 < len(runs) else None
                     for index, ch in enumerate(run):
                         _set(token, ch, pos, start_char + run_start + index, 1, han=True)
                         yield token
                         if index + 1 < len(run):  # the bigram starting here, at the same position
                             _set(token, run[index : index + 2], pos, start_char + run_start + index, 2, han=True)
+                            yield token
+                        elif following is not None and following.lastgroup == "han":
+                            # punctuation or space between two Han runs does not break a phrase:
+                            # the bigram bridges it (its offsets cover what lies between)
+                            _set(token, ch + following.group()[0], pos, start_char + run_start + index,
+                                 following.start() - run_start - index + 1, han=True)
                             yield token
                         pos += 1
                     continue

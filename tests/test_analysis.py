@@ -6,6 +6,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corpus.text import is_han
 from indexer.analysis import ScriptTokenizer, exact_analyzer, exact_sequence, fold, fold_accents, word_analyzer
 
 MIXED = st.text(
@@ -30,7 +31,11 @@ def test_folding_keeps_lengths(text):
 def test_offsets_slice_back_and_positions_never_decrease(text, view):
     last = -1
     for token in ScriptTokenizer(view)(text):
-        assert fold(text[token.startchar : token.endchar]) == token.text
+        source = fold(text[token.startchar : token.endchar])
+        if len(token.text) == 2 and source != token.text:  # a bigram bridging punctuation or space
+            assert source[0] + source[-1] == token.text and not any(is_han(ch) for ch in source[1:-1])
+        else:
+            assert source == token.text
         assert token.pos >= last
         last = token.pos
 
@@ -40,6 +45,8 @@ def test_offsets_slice_back_and_positions_never_decrease(text, view):
 def test_exact_view_offsets_after_filters(text):
     for token in exact_analyzer()(text):
         source = fold(text[token.startchar : token.endchar])
+        if token.han and len(token.text) == 2:
+            source = source[0] + source[-1]  # a bigram may bridge punctuation
         assert token.text == (source if token.han else fold_accents(source.lower()))
 
 
@@ -56,11 +63,17 @@ def test_exact_view_is_one_position_per_han_character_with_its_bigram():
                       ("进", 3, 3), ("blind", 4, 5)]
 
 
+def test_bigrams_bridge_punctuation_and_spaces():
+    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in exact_analyzer()("成就，是 x 中")]
+    assert ("就是", 1, 1, 4) in tokens  # across the comma
+    assert not any(text == "是中" for text, *_ in tokens)  # a word in between does break it
+
+
 def test_exact_sequence_of_a_phrase():
     assert exact_sequence("农业生产") == ["农业", "业生", "生产"]
     assert exact_sequence("中国") == ["中国"]
     assert exact_sequence("中") == ["中"]
-    assert exact_sequence("中，国") == ["中", "国"]  # not adjacent in the query: no bigram
+    assert exact_sequence("中，国") == ["中国"]  # punctuation is ignored in queries as in text
     assert exact_sequence("APC合作社 now") == ["apc", "合作", "作社", "社", "now"]
 
 

@@ -46,6 +46,11 @@ def test_bare_han_term_is_a_substring_and_only_that(engine):
     assert meetings(engine, "业生") == ["a", "b"]  # crosses jieba's word boundary
 
 
+def test_phrases_ignore_punctuation_between_chinese_characters(engine):
+    assert meetings(engine, '"发展农业"') == ["d"]  # the text has 發展，農業 (bigram 展农 across the comma)
+    assert meetings(engine, '"冒进，发展"') == ["d"]
+
+
 def test_traditional_finds_simplified_and_back(engine):
     assert meetings(engine, "農業") == meetings(engine, "农业") == ["a", "b", "c", "d"]
     assert meetings(engine, '"急躁冒進"') == ["d"]
