@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from corpus.errors import QuerySyntaxError
+from corpus.text import is_han
 from indexer.analysis import exact_analyzer, exact_sequence, fold, word_analyzer
 from indexer.dates import range_terms
 
@@ -71,7 +72,7 @@ def word_tokens(text: str) -> list[str]:
 
 
 def _has_han(tokens: list[str]) -> bool:
-    return any(not t.isascii() and "\u3400" <= t[0] for t in tokens)
+    return any(is_han(ch) for token in tokens for ch in token)
 
 
 def _sequence(fieldname: str, tokens: list[str], slop: int = 0) -> wq.Query:

@@ -331,29 +331,29 @@ class Engine:
         from whoosh import query as wq
 
         searcher = self._searcher
-        docnums = sorted(searcher.document_numbers(meeting_id=meeting_id),
-                         key=lambda d: searcher.stored_fields(d).get("position", 0))
-        if not docnums:
+        stored = sorted(((searcher.stored_fields(d), d) for d in searcher.document_numbers(meeting_id=meeting_id)),
+                        key=lambda pair: pair[0].get("position", 0))
+        if not stored:
             raise UsageError(f"no meeting {meeting_id!r} in {self.index_dir} (meeting ids are shown with every hit)")
         matched: set[int] = set()
         marks: list[Mark] = []
         if query:
-            compiled = compile_query(parse_query(query), self.date_bounds, self.ranking)
+            compiled = compile_query(self._parse(query, None)[0], self.date_bounds, self.ranking)
             within = wq.And([compiled.query, wq.Term("meeting_id", meeting_id)])
             matched = set(searcher.docs_for_query(within))
             marks = list(compiled.marks) + self._fuzzy_marks(compiled)
         passages = []
-        first = searcher.stored_fields(docnums[0])
-        for docnum in docnums:
-            stored = searcher.stored_fields(docnum)
-            text = stored.get("text", "")
-            highlights = tuple(find_matches(text, marks, stored.get("quote_spans") or ())) if docnum in matched else ()
+        for fields, docnum in stored:
+            text = fields.get("text", "")
+            found = docnum in matched
             passages.append(PassageView(
-                passage_id=stored["passage_id"], kind=stored.get("kind", ""), position=stored.get("position", 0),
-                speaker=stored.get("speaker_name", ""), speech_date=stored.get("speech_date", ""),
-                speech_title=stored.get("speech_title", ""), text=text, highlights=highlights,
-                matched=docnum in matched,
+                passage_id=fields["passage_id"], kind=fields.get("kind", ""), position=fields.get("position", 0),
+                speaker=fields.get("speaker_name", ""), speech_date=fields.get("speech_date", ""),
+                speech_title=fields.get("speech_title", ""), text=text,
+                highlights=tuple(find_matches(text, marks, fields.get("quote_spans") or ())) if found else (),
+                matched=found,
             ))
+        first = stored[0][0]
         return MeetingView(
             meeting=self._meeting_info(first),
             source=first.get("source", ""),

@@ -12,7 +12,7 @@ from .results import Hit, Results
 
 HIT_COLUMNS = [
     "rank", "score", "meeting_id", "passage_id", "source", "kind", "speaker", "speech_date",
-    "meeting_start", "meeting_end", "meeting_type", "meeting_place", "excerpt", "highlights", "text",
+    "meeting_start", "meeting_end", "meeting_type", "meeting_place", "excerpt", "highlights", "text", "matched",
 ]
 
 
@@ -45,24 +45,13 @@ def hit_record(hit: Hit) -> dict:
 
 
 def hit_row(hit: Hit) -> dict:
-    """The flat row of one hit (``--format csv``)."""
-    return {
-        "rank": hit.rank,
-        "score": hit.score,
-        "meeting_id": hit.meeting_id,
-        "passage_id": hit.passage_id,
-        "source": hit.source,
-        "kind": hit.kind,
-        "speaker": hit.speaker,
-        "speech_date": hit.speech_date,
-        "meeting_start": hit.meeting.start,
-        "meeting_end": hit.meeting.end,
-        "meeting_type": hit.meeting.type,
-        "meeting_place": hit.meeting.place,
-        "excerpt": hit.excerpt,
-        "highlights": json.dumps([list(span) for span in hit.highlights]),
-        "text": hit.text,
-    }
+    """The flat row of one hit (``--format csv``): the JSON object with ``meeting`` flattened."""
+    record = hit_record(hit)
+    row = {key: record[key] for key in HIT_COLUMNS if key in record}
+    row.update({f"meeting_{key}": value for key, value in record["meeting"].items()})
+    row["highlights"] = json.dumps(record["highlights"])
+    row["matched"] = " | ".join(record["matched"])
+    return row
 
 
 def results_json(results: Results) -> str:
