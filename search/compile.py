@@ -35,6 +35,9 @@ class Ranking:
     b: float = 0.5  # BM25F length normalisation (0.75 favoured one-line agenda items too much)
     k1: float = 1.2  # BM25F term-frequency saturation
 
+
+DEFAULT_RANKING = Ranking()
+
 _word = word_analyzer()
 _exact = exact_analyzer()
 
@@ -182,7 +185,7 @@ class _Compiler:
         return wq.Or(parts) if len(parts) > 1 else parts[0]
 
 
-def compile_query(node: Node, date_bounds: tuple[dt.date, dt.date], ranking: Ranking = Ranking()) -> Compiled:
+def compile_query(node: Node, date_bounds: tuple[dt.date, dt.date], ranking: Ranking = DEFAULT_RANKING) -> Compiled:
     compiler = _Compiler(date_bounds, ranking)
     query = compiler.compile(node)
     if query is None:

@@ -16,7 +16,7 @@ from indexer.analysis import ANALYZER_VERSION
 from indexer.build import compatible, default_index_dir, read_manifest, use_user_dictionaries
 from indexer.schema import SCHEMA_VERSION
 
-from .compile import Mark, Ranking, compile_query
+from .compile import DEFAULT_RANKING, Mark, Ranking, compile_query
 from .excerpts import find_matches, make_excerpt
 from .kwic import SORTS as KWIC_SORTS
 from .kwic import KwicLine, kwic_lines, sort_lines
@@ -60,7 +60,7 @@ class _CountingTopCollector(TopCollector):
 class Engine:
     """An open index. Thread-compatible, not thread-safe: one Engine per thread or process."""
 
-    def __init__(self, index_dir: Path, ix, manifest: dict, ranking: Ranking = Ranking(),
+    def __init__(self, index_dir: Path, ix, manifest: dict, ranking: Ranking = DEFAULT_RANKING,
                  glossary: str | os.PathLike | None = None) -> None:
         from whoosh.scoring import BM25F
 
@@ -75,7 +75,7 @@ class Engine:
         self._date_bounds: tuple[dt.date, dt.date] | None = None
 
     @classmethod
-    def open(cls, index_dir: str | os.PathLike | None = None, ranking: Ranking = Ranking(),
+    def open(cls, index_dir: str | os.PathLike | None = None, ranking: Ranking = DEFAULT_RANKING,
              glossary: str | os.PathLike | None = None) -> Engine:
         """Open an index (default: ``$HUIYI_INDEX`` or ``.huiyi``); raises IndexNotFoundError.
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.dates import chinese_number, parse_date, parse_date_range, split_heading
+from corpus.dates import chinese_number, parse_date_range, split_heading
 from corpus.model import DateRange, PartialDate
 from corpus.parser import parse_text
 from corpus.sources import RecordFile, read_record

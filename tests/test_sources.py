@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from corpus.errors import SourceError
 from corpus.parser import parse_text
-from corpus.sources import iter_record_files, read_record, read_records
+from corpus.sources import iter_record_files, read_records
 
 RECORD = "**Dates of Meeting:** 1955年7月\n\n**會議地點：** 北京\n\n**決定：**\n\n農業合作社要發展。\n"
 
