@@ -168,6 +168,7 @@ def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = Fa
             width=width,
             excerpts=not counts_only,
             expand=expand,
+            suggest=False,  # a batch row has no place for them
         )
     except HuiyiError as error:
         return BatchResult(query, None, str(error))
@@ -194,6 +195,9 @@ def run_batch(
         outcomes: Iterable[BatchResult] = map(_run_one, queries)
         pool = None
     else:
+        from indexer.analysis import segmenter
+
+        segmenter()  # loaded once here, shared by the forked workers
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         pool = context.Pool(workers, initializer=_init_worker, initargs=(str(index_dir), options))
         chunk = max(1, min(16, len(queries) // (workers * 8) or 1))

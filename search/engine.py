@@ -207,9 +207,11 @@ class Engine:
         width: int = 240,
         excerpts: bool = True,
         expand: bool | None = None,
+        suggest: bool = True,
     ) -> Results:
         """Run a query. ``limit=0`` returns every hit; ``group="meeting"`` one hit per meeting;
-        ``expand`` searches glossary equivalents too."""
+        ``expand`` searches glossary equivalents too; ``suggest`` says "did you mean" when
+        nothing was found."""
         if sort not in SORTS:
             raise UsageError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         if group not in (None, "", "meeting"):
@@ -256,7 +258,7 @@ class Engine:
             limit=limit,
             sort=sort,
             group=group or "",
-            suggestions=self._suggest(node) if not docset else (),
+            suggestions=self._suggest(node) if suggest and not docset else (),
             notes=tuple(notes),
             expanded=expanded,
         )
@@ -270,7 +272,11 @@ class Engine:
             except HuiyiError:
                 return 0
 
-        return suggestions(node, count, lambda word: corrector.suggest(word, limit=3, maxdist=2))
+        def correct(word: str) -> list[str]:
+            # words sharing the first two letters: a small part of the vocabulary to walk
+            return corrector.suggest(word, limit=3, maxdist=2 if len(word) > 5 else 1, prefix=2)
+
+        return suggestions(node, count, correct)
 
     def kwic(self, query: str, width: int = 40, sort: str = "date", expand: bool | None = None) -> tuple[KwicLine, ...]:
         """A concordance: every occurrence of the query's matches, ``width`` characters each side."""

@@ -7,7 +7,14 @@ longest of its jieba words that do occur.
 
 from __future__ import annotations
 
-from indexer.analysis import fold, segmenter
+from indexer.analysis import fold, segmenter, word_analyzer
+
+_word = word_analyzer()
+
+
+def is_content_word(word: str) -> bool:
+    """Worth correcting: not a stopword, not a number, at least three letters."""
+    return len(word) >= 3 and not word.isdigit() and any(True for _ in _word(word))
 
 from .query import And, Node, Not, Or, Phrase, Term
 
@@ -39,11 +46,12 @@ def suggestions(node: Node, count, corrector, limit: int = 5) -> tuple[str, ...]
                     found.append(word)
             continue
         words = text.split()
-        if not any(not count(word) for word in words):
-            continue
+        missing = [word for word in words if is_content_word(word) and not count(word)]
+        if not missing:
+            continue  # every word occurs: filters or word order emptied the result, not spelling
         fixed = []
         for word in words:
-            fixed.append(word if count(word) else next(iter(corrector(word.lower())), word))
+            fixed.append(next(iter(corrector(word.lower())), word) if word in missing else word)
         candidate = " ".join(fixed)
         if candidate.lower() != text.lower():
             found.append(f'"{candidate}"' if isinstance(term, Phrase) else candidate)
