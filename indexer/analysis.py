@@ -184,13 +184,17 @@ class ScriptTokenizer(Tokenizer):
     and ``pos``: sequential, never decreasing; sub-words repeat their word's position.
     """
 
-    def __init__(self, view: str = "word") -> None:
+    def __init__(self, view: str = "word", han: bool = True) -> None:
         if view not in ("word", "exact"):
             raise ValueError(view)
         self.view = view
+        self.han = han  # False: skip Han runs (their positions still count), no jieba
 
     def __eq__(self, other):
-        return type(self) is type(other) and self.view == other.view
+        return type(self) is type(other) and self.view == other.view and self.han == other.han
+
+    def __setstate__(self, state):  # indexes pickled before ``han`` existed
+        self.__dict__.update({"han": True, **state})
 
     def __call__(self, value: str, positions=True, chars=True, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs) -> Iterator[Token]:
@@ -219,6 +223,9 @@ class ScriptTokenizer(Tokenizer):
                                  following.start() - run_start - index + 1, han=True)
                             yield token
                         pos += 1
+                    continue
+                if not self.han:
+                    pos += 1
                     continue
                 for word, start, end, subs in _segment_cache.get(match.group()):
                     _set(token, word, pos, start_char + run_start + start, end - start, han=True)
@@ -347,8 +354,9 @@ def _is_han_token(text: str) -> bool:
     return bool(_RUNS.fullmatch(text)) and _RUNS.fullmatch(text).lastgroup == "han"
 
 
-def word_analyzer():
-    return ScriptTokenizer("word") | EnglishNormalizeFilter() | EnglishStopFilter() | EnglishStemFilter()
+def word_analyzer(han: bool = True):
+    """The word view; ``han=False`` leaves Han text out (for marking English words fast)."""
+    return ScriptTokenizer("word", han) | EnglishNormalizeFilter() | EnglishStopFilter() | EnglishStemFilter()
 
 
 def exact_analyzer():

@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .compile import Mark, _exact, _word
+from indexer.analysis import word_analyzer
+
+from .compile import Mark, _exact
+
+# Word marks are English only (a Han term is marked through the exact view), so the passage's
+# Han text need not go through jieba to find them.
+_english_words = word_analyzer(han=False)
 
 SENTENCE_END = re.compile(r"[。！？；.!?;][\"”’」』）)]*\s*")
 CLAUSE_END = re.compile(r"[，、：,:]\s*")
@@ -31,7 +37,7 @@ def find_matches(text: str, marks: list[Mark], quote_spans=()) -> list[tuple[int
     word_marks = [m for m in marks if m.view == "word"]
     other_marks = [m for m in marks if m.view != "word"]
     if word_marks:
-        tokens = [(t.text, t.startchar, t.endchar) for t in _word(text)]
+        tokens = [(t.text, t.startchar, t.endchar) for t in _english_words(text)]
         for mark in word_marks:
             wanted = set(mark.tokens)
             spans += _inside([(s, e) for w, s, e in tokens if w in wanted], mark, quote_spans)
