@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -173,7 +174,8 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
     if import_format:
         if not paths or (not mapping and import_format != "txt"):
             raise UsageError("--from needs FILE arguments and --map text=COLUMN,...")
-        imports = [ImportSpec(path, import_format, parse_mapping(mapping or "", import_format), kind, pattern)
+        imports = [ImportSpec(str(Path(path).resolve()), import_format, parse_mapping(mapping or "", import_format),
+                              kind, pattern)
                    for path in paths]
         paths = ()
     elif mapping or pattern:
