@@ -19,10 +19,14 @@ class IndexNotFoundError(HuiyiError):
     """A missing, corrupt, locked or incompatible index."""
 
 
-class QuerySyntaxError(HuiyiError):
-    """A query that cannot be parsed; exit code 2 like other usage errors."""
+class UsageError(HuiyiError):
+    """Bad arguments, query, query file, mapping, glossary or config: exit code 2."""
 
     exit_code = 2
+
+
+class QuerySyntaxError(UsageError):
+    """A query that cannot be parsed."""
 
     def __init__(self, message: str, query: str = "", position: int | None = None) -> None:
         if position is not None and query:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .dates import parse_date_range
-from .errors import HuiyiError
+from .errors import HuiyiError, UsageError
 from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
@@ -25,10 +25,8 @@ FORMATS = ("jsonl", "csv", "txt")
 KINDS = ("speech", "decision", "remark")
 
 
-class ImportError_(HuiyiError):
+class ImportError_(UsageError):
     """A mapping or import file that cannot be used; exit code 2 like other usage errors."""
-
-    exit_code = 2
 
 
 def parse_mapping(spec: str, fmt: str = "jsonl") -> dict[str, str]:

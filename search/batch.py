@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.errors import HuiyiError
+from corpus.errors import HuiyiError, UsageError
 
 from .results import Results
 
@@ -24,8 +24,8 @@ INPUT_FORMATS = ("txt", "tsv", "csv", "jsonl")
 FILTER_FIELDS = ("date", "kind", "speaker", "type", "place", "attendee", "quote")
 
 
-class BatchInputError(HuiyiError):
-    exit_code = 2
+class BatchInputError(UsageError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.errors import HuiyiError
+from corpus.errors import UsageError
 
 CONFIG_ENV = "HUIYI_CONFIG"
 CONFIG_NAME = "huiyi.toml"
 
 
-class ConfigError(HuiyiError):
-    exit_code = 2
+class ConfigError(UsageError):
+    pass
 
 
 @dataclass(frozen=True)

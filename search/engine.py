@@ -11,7 +11,7 @@ from whoosh import index as whoosh_index
 from whoosh.collectors import TopCollector
 from whoosh.index import IndexError as WhooshIndexError
 
-from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError
+from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError, UsageError
 from indexer.analysis import ANALYZER_VERSION
 from indexer.build import compatible, default_index_dir, read_manifest, use_user_dictionaries
 from indexer.schema import SCHEMA_VERSION
@@ -30,10 +30,6 @@ from .results import Hit, IndexStats, MeetingInfo, MeetingView, PassageView, Res
 SORTS = ("relevance", "date", "-date")
 FACETS = {"year": "year_key", "type": "type_key", "speaker": "speaker_key", "kind": "kind"}
 GROUP_EXTRA = 3  # passages shown under a meeting's best one with group="meeting"
-
-
-class UsageError(HuiyiError):
-    exit_code = 2
 
 
 class _CountingTopCollector(TopCollector):

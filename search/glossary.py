@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from corpus.errors import HuiyiError
+from corpus.errors import UsageError
 from indexer.analysis import fold
 
 from .query import And, Node, Not, Or, Phrase, Term
 
 
-class GlossaryError(HuiyiError):
-    exit_code = 2
+class GlossaryError(UsageError):
+    pass
 
 
 def starter_glossary_path() -> Path:
