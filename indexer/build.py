@@ -30,6 +30,7 @@ from corpus.sources import iter_record_files, read_record
 from .analysis import ANALYZER_VERSION, add_user_dictionary, analyzer_settings, fold, segmenter
 from .passages import language_of, meeting_fields, passages_of
 from .schema import SCHEMA_VERSION, make_schema
+from .storage import open_index
 
 MANIFEST = "huiyi.json"
 INDEX_ENV = "HUIYI_INDEX"
@@ -368,7 +369,7 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     removed = [key for key in known if key not in current]
     counts = {"failed": [], "warnings": 0, "problems": []}
     if todo or removed:
-        ix = whoosh_index.open_dir(str(index_dir))
+        ix = open_index(index_dir)
         options = {"limitmb": memory_mb}
         if procs > 1 and len(todo) > 50:
             options.update(procs=procs, multisegment=True)

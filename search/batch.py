@@ -200,8 +200,9 @@ def run_batch(
         segmenter()  # loaded once here, shared by the forked workers
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         pool = context.Pool(workers, initializer=_init_worker, initargs=(str(index_dir), options))
-        chunk = max(1, min(16, len(queries) // (workers * 8) or 1))
-        outcomes = pool.imap(_run_one, queries, chunksize=chunk)
+        # one query per task: a task costs ~0.1 ms to send, a query 1–300 ms, and bigger chunks
+        # leave one worker idle at the end while the other finishes a chunk of slow queries
+        outcomes = pool.imap(_run_one, queries, chunksize=1)
     try:
         for number, outcome in enumerate(outcomes, start=1):
             if on_result:

@@ -7,7 +7,6 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.collectors import TopCollector
 from whoosh.index import IndexError as WhooshIndexError
 
@@ -15,6 +14,7 @@ from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError, Usag
 from indexer.analysis import ANALYZER_VERSION
 from indexer.build import compatible, default_index_dir, read_manifest, use_user_dictionaries
 from indexer.schema import SCHEMA_VERSION
+from indexer.storage import open_index
 
 from .compile import DEFAULT_RANKING, Mark, Ranking, compile_query
 from .excerpts import find_matches, make_excerpt
@@ -87,7 +87,7 @@ class Engine:
             )
         use_user_dictionaries(manifest)
         try:
-            ix = whoosh_index.open_dir(str(index_dir))
+            ix = open_index(index_dir)
         except (WhooshIndexError, OSError, ValueError, EOFError) as error:
             raise IndexNotFoundError(
                 f"the index at {index_dir} is damaged ({error}); rebuild it with: huiyi index --rebuild --index {index_dir}"

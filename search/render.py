@@ -207,27 +207,25 @@ def trec_lines(result, tag: str = "huiyi") -> list[str]:
     ]
 
 
-def write_batch(results, fmt: str, out, meta: dict, counts_only: bool) -> list:
-    """Write batch results to the text stream ``out`` as they come; returns them all.
+def write_batch(results, fmt: str, out, meta: dict, counts_only: bool) -> None:
+    """Write batch results to the text stream ``out`` as they come (none is kept, so a batch
+    of any length runs in constant memory; only ``--counts-only`` csv/tsv waits for the end).
 
     Every output carries the provenance ``meta``: a first ``{"_meta": …}`` line in jsonl, a
     first ``# {…}`` line in tsv and trec; for csv the caller writes a sidecar file.
     """
-    done = []
     if fmt == "jsonl":
         out.write(json.dumps({"_meta": meta}, ensure_ascii=False) + "\n")
         for result in results:
-            done.append(result)
             for record in batch_records(result):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return done
+        return
     if fmt == "trec":
         out.write("# " + json.dumps(meta, ensure_ascii=False) + "\n")
         for result in results:
-            done.append(result)
             for line in trec_lines(result):
                 out.write(line + "\n")
-        return done
+        return
     delimiter = "\t" if fmt == "tsv" else ","
     if fmt == "tsv":
         out.write("# " + json.dumps(meta, ensure_ascii=False) + "\n")
@@ -236,12 +234,10 @@ def write_batch(results, fmt: str, out, meta: dict, counts_only: bool) -> list:
         years = year_columns(done)
         columns = ["query_id", "query", "error", "total_passages", "total_meetings"] + years
         out.write(csv_text((row for r in done for row in batch_rows(r, years)), columns, delimiter=delimiter))
-        return done
+        return
     out.write(csv_text((), BATCH_COLUMNS, delimiter=delimiter))
     for result in results:
-        done.append(result)
         out.write(csv_text(batch_rows(result, []), BATCH_COLUMNS, header=False, delimiter=delimiter))
-    return done
 
 
 def year_columns(results) -> list[str]:
