@@ -21,7 +21,7 @@ from whoosh.filedb.structfile import BufferFile
 class _ViewFile:
     """The read side of a file object over a memoryview, without copying it."""
 
-    __slots__ = ("_buf", "_pos", "_len")
+    __slots__ = ("_buf", "_len", "_pos")
 
     def __init__(self, buf) -> None:
         self._buf = buf

@@ -22,8 +22,8 @@ from corpus.text import is_han
 from indexer.analysis import exact_analyzer, exact_sequence, fold, word_analyzer
 from indexer.dates import range_terms
 
+from .fastpath import AdjacentPhrase, DocSetQuery, WithWordBonus
 from .query import And, DateFilter, KindFilter, Node, Not, Or, Phrase, Term
-
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ def _has_han(tokens: list[str]) -> bool:
 def _sequence(fieldname: str, tokens: list[str], slop: int = 0) -> wq.Query:
     if len(tokens) == 1:
         return wq.Term(fieldname, tokens[0])
+    if not slop:
+        return AdjacentPhrase(fieldname, tokens)
     return wq.Phrase(fieldname, tokens, slop=1 + slop)
 
 
@@ -89,8 +91,7 @@ def _ranked(required: wq.Query, fieldname: str, words: list[str], ranking: Ranki
         required = required.with_boost(ranking.exact_boost)
     if not words or not ranking.word_boost:
         return required
-    optional = wq.Or([wq.Term(fieldname, w, boost=ranking.word_boost) for w in dict.fromkeys(words)])
-    return wq.AndMaybe(required, optional)
+    return WithWordBonus(required, fieldname, words, ranking.word_boost)
 
 
 class _Compiler:
@@ -157,11 +158,10 @@ class _Compiler:
         end = node.end or high
         if end < start:
             return wq.NullQuery
-        terms = [wq.Term(name, value) for name, value in range_terms(start, end)]
-        return wq.ConstantScoreQuery(wq.Or(terms), 0.0)  # a filter: it does not change the ranking
+        return DocSetQuery(range_terms(start, end), 0.0)  # a filter: it does not change the ranking
 
     def _kindfilter(self, node: KindFilter, positive: bool) -> wq.Query:
-        return wq.ConstantScoreQuery(wq.Term("kind", node.kind), 0.0)
+        return DocSetQuery([("kind", node.kind)], 0.0)
 
     def _not(self, node: Not, positive: bool) -> wq.Query | None:
         inner = self.compile(node.item, not positive)

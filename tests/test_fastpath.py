@@ -1,0 +1,61 @@
+"""The bulk queries of search.fastpath match and score exactly as the Whoosh queries they replace."""
+
+import pytest
+from whoosh import query as wq
+
+from indexer.analysis import exact_sequence
+from indexer.storage import open_index
+from search.compile import word_tokens
+from search.fastpath import (
+    AdjacentPhrase,
+    CachedLengthBM25F,
+    DocSetQuery,
+    WithWordBonus,
+)
+
+PHRASES = ["合作化", "急躁冒进", "blind optimism", "leaders of the", "of the", "农业生产合作社", "社会主义"]
+
+
+def _hits(searcher, query):
+    return {hit.docnum: round(hit.score, 9) for hit in searcher.search(query, limit=None)}
+
+
+@pytest.fixture(scope="module")
+def searcher(sample_index):
+    ix = open_index(sample_index)
+    with ix.searcher(weighting=CachedLengthBM25F(B=0.5, K1=1.2)) as searcher:
+        yield searcher
+    ix.close()
+
+
+@pytest.mark.parametrize("phrase", PHRASES)
+def test_adjacent_phrase_equals_whoosh_phrase(searcher, phrase):
+    tokens = exact_sequence(phrase)
+    ours = _hits(searcher, AdjacentPhrase("exact", tokens))
+    assert ours, f"{phrase!r} should occur in the samples"
+    assert ours == _hits(searcher, wq.Phrase("exact", tokens))
+
+
+@pytest.mark.parametrize("phrase", PHRASES)
+def test_word_bonus_equals_and_maybe(searcher, phrase):
+    required = wq.Phrase("exact", exact_sequence(phrase))
+    words = list(dict.fromkeys(word_tokens(phrase)))
+    whoosh = wq.AndMaybe(required, wq.Or([wq.Term("word", w, boost=2.0) for w in words]))
+    ours = _hits(searcher, WithWordBonus(AdjacentPhrase("exact", exact_sequence(phrase)), "word", words, 2.0))
+    theirs = _hits(searcher, whoosh)
+    assert ours.keys() == theirs.keys()
+    assert all(ours[d] == pytest.approx(theirs[d], rel=1e-6) for d in ours)
+
+
+def test_docset_equals_constant_score_union(searcher):
+    terms = [("year", "1955"), ("year", "1956"), ("kind", "decision"), ("year", "1800")]
+    ours = _hits(searcher, DocSetQuery(terms, 0.0))
+    theirs = _hits(searcher, wq.ConstantScoreQuery(wq.Or([wq.Term(f, t) for f, t in terms]), 0.0))
+    assert ours and ours == theirs
+
+
+def test_docset_skips_inside_an_intersection(searcher):
+    text = wq.Term("word", exact_sequence("合作")[0])
+    dated = DocSetQuery([("year", "1955")])
+    ours = set(_hits(searcher, wq.And([text, dated])))
+    assert ours == set(_hits(searcher, text)) & set(_hits(searcher, dated))
