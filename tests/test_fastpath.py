@@ -59,3 +59,17 @@ def test_docset_skips_inside_an_intersection(searcher):
     dated = DocSetQuery([("year", "1955")])
     ours = set(_hits(searcher, wq.And([text, dated])))
     assert ours == set(_hits(searcher, text)) & set(_hits(searcher, dated))
+
+
+
+def test_bulk_matcher_skipped_to_the_end_under_and_not():
+    """Whoosh's AndNotMatcher asks its positive side for an id after skipping it past its end
+    (as in ``(台湾 -香港) kind:decision``); a bulk matcher must not raise there."""
+    from whoosh.matching import AndNotMatcher, ListMatcher
+
+    from search.fastpath import ScoredIdsMatcher
+
+    matcher = AndNotMatcher(ScoredIdsMatcher([1, 2], [0.5, 0.7]), ListMatcher([1, 5, 9]))
+    assert matcher.id() == 2
+    matcher.skip_to(4)
+    assert not matcher.is_active()
