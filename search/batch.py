@@ -13,7 +13,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from corpus.errors import HuiyiError, UsageError
@@ -56,6 +56,7 @@ class BatchResult:
     error: str = ""
     year_counts: tuple[tuple[str, int], ...] = field(default=())
     counts_only: bool = False
+    rendered: str = ""  # the output lines, when the worker made them (see run_batch's render)
 
 
 # ------------------------------------------------------------------ reading queries
@@ -153,7 +154,17 @@ def _init_worker(index_dir: str, options: dict) -> None:
 
 
 def _run_one(query: BatchQuery) -> BatchResult:
-    return run_query(_worker_engine, query, **_worker_options)
+    options = dict(_worker_options)
+    render = options.pop("render", None)
+    result = run_query(_worker_engine, query, **options)
+    if render and not result.counts_only:
+        from .render import batch_text
+
+        # the text is made here, in parallel; the hits need not travel back to the parent
+        hitless = Results(result.results.query, result.results.parsed, (), result.results.total_passages,
+                          result.results.total_meetings, {}) if result.results else None
+        return replace(result, results=hitless, rendered=batch_text(result, render))
+    return result
 
 
 def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = False, width: int = 240,
@@ -187,9 +198,13 @@ def run_batch(
     width: int = 240,
     on_result: Callable[[int, BatchResult], None] | None = None,
     expand: bool | None = None,
+    render: str | None = None,
 ) -> Iterator[BatchResult]:
-    """Yield each query's result in input order, running them in ``workers`` processes."""
-    options = {"limit": limit, "counts_only": counts_only, "width": width, "expand": expand}
+    """Yield each query's result in input order, running them in ``workers`` processes.
+
+    With ``render`` (an output format of ``render.write_batch``), each result's output lines
+    are made by the worker and carried in ``rendered``, and its hits are left out."""
+    options = {"limit": limit, "counts_only": counts_only, "width": width, "expand": expand, "render": render}
     if workers <= 1 or len(queries) < 2:
         _init_worker(str(index_dir), options)
         outcomes: Iterable[BatchResult] = map(_run_one, queries)

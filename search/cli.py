@@ -322,7 +322,7 @@ def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, worker
         show(number)
 
     results = run_batch(index_path, queries, workers=workers, limit=limit, counts_only=counts_only, width=width,
-                        on_result=progress, expand=expand)
+                        on_result=progress, expand=expand, render=fmt)
     with click.open_file(output or "-", "w", encoding="utf-8") as out:
         render.write_batch(results, fmt, out, meta, counts_only)
     if output and fmt == "csv":

@@ -214,30 +214,31 @@ def write_batch(results, fmt: str, out, meta: dict, counts_only: bool) -> None:
     Every output carries the provenance ``meta``: a first ``{"_meta": …}`` line in jsonl, a
     first ``# {…}`` line in tsv and trec; for csv the caller writes a sidecar file.
     """
-    if fmt == "jsonl":
-        out.write(json.dumps({"_meta": meta}, ensure_ascii=False) + "\n")
-        for result in results:
-            for record in batch_records(result):
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return
-    if fmt == "trec":
-        out.write("# " + json.dumps(meta, ensure_ascii=False) + "\n")
-        for result in results:
-            for line in trec_lines(result):
-                out.write(line + "\n")
-        return
+    if fmt in ("jsonl", "trec", "tsv"):
+        out.write(("" if fmt == "jsonl" else "# ") + json.dumps({"_meta": meta} if fmt == "jsonl" else meta,
+                                                              ensure_ascii=False) + "\n")
     delimiter = "\t" if fmt == "tsv" else ","
-    if fmt == "tsv":
-        out.write("# " + json.dumps(meta, ensure_ascii=False) + "\n")
-    if counts_only:  # the year columns are known only at the end
+    if counts_only and fmt in ("csv", "tsv"):  # the year columns are known only at the end
         done = list(results)
         years = year_columns(done)
         columns = ["query_id", "query", "error", "total_passages", "total_meetings"] + years
         out.write(csv_text((row for r in done for row in batch_rows(r, years)), columns, delimiter=delimiter))
         return
-    out.write(csv_text((), BATCH_COLUMNS, delimiter=delimiter))
+    if fmt in ("csv", "tsv"):
+        out.write(csv_text((), BATCH_COLUMNS, delimiter=delimiter))
     for result in results:
-        out.write(csv_text(batch_rows(result, []), BATCH_COLUMNS, header=False, delimiter=delimiter))
+        out.write(result.rendered or batch_text(result, fmt))
+
+
+def batch_text(result, fmt: str) -> str:
+    """One batch result as lines of ``fmt`` (jsonl, trec, csv or tsv; no header).
+
+    Batch workers call this, so the text is made in parallel and the parent only writes it."""
+    if fmt == "jsonl":
+        return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in batch_records(result))
+    if fmt == "trec":
+        return "".join(line + "\n" for line in trec_lines(result))
+    return csv_text(batch_rows(result, []), BATCH_COLUMNS, header=False, delimiter="\t" if fmt == "tsv" else ",")
 
 
 def year_columns(results) -> list[str]:
