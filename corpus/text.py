@@ -6,6 +6,8 @@ text are offsets into the original.
 
 from __future__ import annotations
 
+import re
+
 _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDTH[0x3000] = 0x20  # ideographic space
 
@@ -25,3 +27,7 @@ def is_han(ch: str) -> bool:
         or 0x20000 <= code <= 0x2FA1F
         or code == 0x3007  # 〇
     )
+
+
+# the characters of is_han, for counting them at C speed
+HAN_CHARACTER = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0002fa1f\u3007]")

@@ -133,7 +133,6 @@ def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
             exact=passage.text,
             quote=passage.quote_text,
             quote_exact=passage.quote_text,
-            quoted=bool(passage.quote_spans),
             text=passage.text,
             quote_spans=[list(span) for span in passage.quote_spans],
             length=len(passage.text),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corpus.model import Meeting, Paragraph
-from corpus.text import is_han
+from corpus.text import HAN_CHARACTER
 
 from .dates import date_terms, first_day, last_day, sort_key
 
@@ -64,8 +64,8 @@ def passages_of(meeting: Meeting) -> list[Passage]:
 
 def language_of(text: str) -> str:
     """``zh``, ``en`` or ``mixed``, by the share of Han characters among letters."""
-    han = sum(1 for ch in text if is_han(ch))
-    letters = sum(1 for ch in text if ch.isalpha())
+    han = len(HAN_CHARACTER.findall(text))
+    letters = sum(map(str.isalpha, text))
     if not letters:
         return "en"
     share = han / letters

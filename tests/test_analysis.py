@@ -119,3 +119,10 @@ def test_jieba_loads_quietly():
     assert done.returncode == 0
     assert "Building prefix dict" not in done.stderr and "Loading model" not in done.stderr
     assert done.stderr == ""
+
+
+@given(st.text(max_size=50))
+def test_han_pattern_agrees_with_is_han(text):
+    from corpus.text import HAN_CHARACTER, is_han
+
+    assert [ch for ch in text if is_han(ch)] == HAN_CHARACTER.findall(text)
