@@ -18,6 +18,7 @@ original text, and folding a substring gives the same characters as folding the 
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import threading
@@ -112,10 +113,21 @@ def segmenter():
 
                 jieba.setLogLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                tokenizer.load_userdict(str(user_dictionary_path()))
-                for path in _user_dicts:
-                    tokenizer.load_userdict(path)
+                # Building the 500,000-word dictionary triggers the cyclic garbage collector
+                # again and again, over objects that can hold no cycles: without it, loading
+                # takes 0.22 s instead of 0.55 s. Freezing them afterwards keeps later
+                # collections from walking them, and forked workers from touching their pages.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    tokenizer.initialize()
+                    tokenizer.load_userdict(str(user_dictionary_path()))
+                    for path in _user_dicts:
+                        tokenizer.load_userdict(path)
+                finally:
+                    if collecting:
+                        gc.enable()
+                gc.freeze()
                 _segmenter = tokenizer
     return _segmenter
 
