@@ -356,8 +356,17 @@ def field_lengths(reader, fieldname: str):
         column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         table = [byte_to_length(b) for b in range(256)]
         table[0] = 1  # no such field in the document: it cannot match, any length will do
-        lengths = cache[key] = [table[b] for b in column] if column is not None else None
+        lengths = cache[key] = None if column is None else [table[b] for b in _column_bytes(column)]
     return lengths
+
+
+def _column_bytes(column):
+    """A one-byte-per-document column's bytes, read at once (iterating the column reader
+    unpacks them one at a time: ~20 ms per 50,000 documents, paid per field and process)."""
+    if getattr(column, "_typecode", None) != "B" or getattr(column, "_reverse", False):
+        return list(column)
+    raw = bytes(column._dbfile.get(column._basepos, column._count))
+    return raw + bytes(column._doccount - len(raw))  # documents past the end have the default, 0
 
 
 class CachedLengthBM25F(BM25F):
@@ -371,3 +380,4 @@ class CachedLengthBM25F(BM25F):
             if lengths is not None:
                 scorer.dfl = lengths.__getitem__
         return scorer
+

@@ -73,3 +73,18 @@ def test_bulk_matcher_skipped_to_the_end_under_and_not():
     assert matcher.id() == 2
     matcher.skip_to(4)
     assert not matcher.is_active()
+
+
+def test_length_columns_read_at_once_equal_one_at_a_time(searcher):
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    from search.fastpath import _column_bytes
+
+    checked = 0
+    for leaf, _ in searcher.reader().leaf_readers():
+        for fieldname in ("word", "exact", "quote", "speaker"):
+            column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if column is not None:
+                assert list(_column_bytes(column)) == list(column)
+                checked += 1
+    assert checked >= 3
