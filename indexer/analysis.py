@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import marshal
+import os
 import re
+import tempfile
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -120,7 +123,8 @@ def segmenter():
                 collecting = gc.isenabled()
                 gc.disable()
                 try:
-                    tokenizer.initialize()
+                    if not load_jieba_cache(tokenizer):
+                        tokenizer.initialize()  # builds and writes the cache
                     tokenizer.load_userdict(str(user_dictionary_path()))
                     for path in _user_dicts:
                         tokenizer.load_userdict(path)
@@ -130,6 +134,29 @@ def segmenter():
                 gc.freeze()
                 _segmenter = tokenizer
     return _segmenter
+
+
+def load_jieba_cache(tokenizer) -> bool:
+    """Load jieba's default dictionary from the cache file jieba writes, as jieba would.
+
+    jieba reads it with ``marshal.load(file)``, which takes the file a few bytes at a time:
+    0.58 s, the largest fixed cost of every huiyi command. Reading the file whole and then
+    unmarshalling takes 0.2 s. Returns False (and leaves the tokenizer alone) when there is no
+    usable cache, so that ``tokenizer.initialize()`` builds one."""
+    import jieba
+
+    if tokenizer.dictionary != jieba.DEFAULT_DICT or tokenizer.cache_file or tokenizer.initialized:
+        return False
+    path = os.path.join(tokenizer.tmp_dir or tempfile.gettempdir(), "jieba.cache")
+    try:
+        with open(path, "rb") as handle:
+            freq, total = marshal.loads(handle.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return False
+    if not isinstance(freq, dict) or not isinstance(total, int):
+        return False
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
+    return True
 
 
 def add_user_dictionary(path: str | Path) -> None:

@@ -126,3 +126,24 @@ def test_han_pattern_agrees_with_is_han(text):
     from corpus.text import HAN_CHARACTER, is_han
 
     assert [ch for ch in text if is_han(ch)] == HAN_CHARACTER.findall(text)
+
+
+def test_jieba_cache_loads_what_jieba_loads():
+    import jieba
+
+    from indexer.analysis import load_jieba_cache, segmenter
+
+    segmenter()  # the cache exists once jieba has loaded in this process
+    ours, theirs = jieba.Tokenizer(), jieba.Tokenizer()
+    assert load_jieba_cache(ours)
+    theirs.initialize()
+    assert ours.initialized and ours.total == theirs.total and ours.FREQ == theirs.FREQ
+    assert ours.lcut("农业合作化的高潮") == theirs.lcut("农业合作化的高潮")
+
+
+def test_jieba_cache_refuses_another_dictionary(tmp_path):
+    import jieba
+
+    from indexer.analysis import load_jieba_cache
+
+    assert not load_jieba_cache(jieba.Tokenizer(dictionary=str(tmp_path / "words.txt")))
