@@ -147,3 +147,23 @@ def test_jieba_cache_refuses_another_dictionary(tmp_path):
     from indexer.analysis import load_jieba_cache
 
     assert not load_jieba_cache(jieba.Tokenizer(dictionary=str(tmp_path / "words.txt")))
+
+
+def test_jieba_works_without_pkg_resources(tmp_path):
+    """jieba is imported with pkg_resources hidden: its data files still open (a dictionary
+    built from dict.txt into an empty cache folder, HMM for unknown words)."""
+    script = (
+        "import sys\n"
+        "from indexer.analysis import segmenter\n"
+        "segmenter()\n"
+        "import jieba\n"
+        "assert 'pkg_resources' not in sys.modules\n"
+        "fresh = jieba.Tokenizer()\n"
+        f"fresh.tmp_dir = {str(tmp_path)!r}\n"
+        "fresh.initialize()\n"
+        "print(' '.join(fresh.lcut('农业合作化的高潮')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["农业", "合作化", "的", "高潮"]
+    assert (tmp_path / "jieba.cache").is_file()
