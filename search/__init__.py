@@ -1,10 +1,35 @@
-"""Searching a huiyi index: ``from search import Engine; Engine.open(path).search("合作化")``."""
+"""Searching a huiyi index: ``from search import Engine; Engine.open(path).search("合作化")``.
 
-from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError
+The names below are imported on first use (PEP 562), so commands that do not search (``huiyi
+index``, ``huiyi check``) do not pay for loading the query engine at every start.
+"""
 
-from .compile import Ranking
-from .engine import Engine, UsageError
-from .results import Hit, MeetingInfo, Results
+from __future__ import annotations
 
-__all__ = ["Engine", "Ranking", "Hit", "MeetingInfo", "Results", "HuiyiError", "IndexNotFoundError", "QuerySyntaxError",
-           "UsageError"]
+from importlib import import_module
+
+_EXPORTS = {
+    "Engine": "search.engine",
+    "UsageError": "search.engine",
+    "Ranking": "search.compile",
+    "Hit": "search.results",
+    "MeetingInfo": "search.results",
+    "Results": "search.results",
+    "HuiyiError": "corpus.errors",
+    "IndexNotFoundError": "corpus.errors",
+    "QuerySyntaxError": "corpus.errors",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'search' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
