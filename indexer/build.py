@@ -301,7 +301,6 @@ def build_index(
             else:
                 paths = [str(bundled_samples())]
         units = _units(paths, imports)
-        segmenter()  # load jieba once, before any writer forks its workers
         if manifest is None or rebuild:
             return _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started)
         return _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started)
@@ -334,6 +333,7 @@ def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress,
     staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"
     staging.mkdir(parents=True)
     files: dict = {}
+    segmenter()  # load jieba once, before the writer forks its workers
     try:
         ix = whoosh_index.create_in(str(staging), make_schema())
         options = {"limitmb": memory_mb}
@@ -368,6 +368,8 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     removed = [key for key in known if key not in current]
     counts = {"failed": [], "warnings": 0, "problems": []}
     if todo or removed:
+        if todo:
+            segmenter()  # only when there is text to analyse: a refresh with no change is instant
         ix = open_index(index_dir)
         options = {"limitmb": memory_mb}
         if procs > 1 and len(todo) > 50:
