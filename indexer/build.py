@@ -23,11 +23,22 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from corpus.errors import HuiyiError, IndexNotFoundError
-from corpus.importers import check_columns, check_text_columns, import_rows, import_text_file
+from corpus.importers import (
+    check_columns,
+    check_text_columns,
+    import_rows,
+    import_text_file,
+)
 from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import iter_record_files, read_record
 
-from .analysis import ANALYZER_VERSION, add_user_dictionary, analyzer_settings, fold, segmenter
+from .analysis import (
+    ANALYZER_VERSION,
+    add_user_dictionary,
+    analyzer_settings,
+    fold,
+    segmenter,
+)
 from .passages import language_of, meeting_fields, passages_of
 from .schema import SCHEMA_VERSION, make_schema
 from .storage import open_index

@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus.text import is_han
-from indexer.analysis import ScriptTokenizer, exact_analyzer, exact_sequence, fold, fold_accents, word_analyzer
+from indexer.analysis import (
+    ScriptTokenizer,
+    exact_analyzer,
+    exact_sequence,
+    fold,
+    fold_accents,
+    word_analyzer,
+)
 
 MIXED = st.text(
     alphabet=st.one_of(
