@@ -8,7 +8,10 @@ generic Whoosh machinery is made for the opposite. What costs most, and what rep
   100,000 passages). :class:`DocSetQuery` reads the terms' postings a block at a time, keeps
   the id lists per segment, and skips through them by bisection;
 * a phrase is checked by building span objects for every position of every word.
-  :class:`AdjacentPhrase` intersects the words' positions as integers;
+  :class:`AdjacentPhrase` reads its rarest word's postings whole, probes common words only at
+  the candidates left, and compares positions as integers;
+* ``AndMaybe`` adds the word-view bonus one skip at a time: :class:`WithWordBonus` adds it
+  to the listed matches in bulk;
 * BM25F looks up each matching passage's field length through a column reader.
   :class:`CachedLengthBM25F` reads a segment's length column once per field.
 
@@ -45,18 +48,37 @@ def reader_cache(reader) -> dict:
 def posting_ids(reader, fieldname: str, text) -> list[int]:
     """Every document id of a term in one segment, read a block at a time (deleted ones left out)."""
     try:
-        matcher = reader.postings(fieldname, text)
+        return term_postings(reader, fieldname, text, ids_only=True)[0]
     except TermNotFound:
         return []
+
+
+def term_postings(reader, fieldname: str, text, ids_only: bool = False) -> tuple[list, list, list]:
+    """A term's ids, weights and encoded values in one segment, read a block at a time
+    (``ids_only``: the ids alone, leaving the other two lists empty)."""
+    matcher = reader.postings(fieldname, text)
+    ids: list = []
+    weights: list = []
+    values: list = []
     if type(matcher) is not W3LeafMatcher:  # wrapped (e.g. deletions): the generic way
-        return list(matcher.all_ids())
-    ids: list[int] = []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            if not ids_only:
+                weights.append(matcher.weight())
+                values.append(matcher.value())
+            matcher.next()
+        return ids, weights, values
+    parts = [("_ids", matcher._read_ids, ids)]
+    if not ids_only:
+        parts += [("_weights", matcher._read_weights, weights), ("_values", matcher._read_values, values)]
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids.extend(matcher._ids[matcher._i:])
+        start = matcher._i
+        for attribute, read, into in parts:
+            if getattr(matcher, attribute) is None:
+                read()
+            into.extend(getattr(matcher, attribute)[start:])
         matcher._next_block()
-    return ids
+    return ids, weights, values
 
 
 # ------------------------------------------------------------------ filters
@@ -158,32 +180,6 @@ class _AdjacentMatcher(SpanWrappingMatcher):
                 return []
         last = len(matchers) - 1
         return [Span(start, start + last) for start in sorted(starts)]
-
-
-def term_postings(reader, fieldname: str, text) -> tuple[list, list, list]:
-    """A term's ids, weights and encoded values in one segment, read a block at a time."""
-    matcher = reader.postings(fieldname, text)
-    ids: list = []
-    weights: list = []
-    values: list = []
-    if type(matcher) is not W3LeafMatcher:  # wrapped (e.g. deletions): the generic way
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            values.append(matcher.value())
-            matcher.next()
-        return ids, weights, values
-    while matcher.is_active():
-        for attribute, read in (("_ids", matcher._read_ids), ("_weights", matcher._read_weights),
-                                ("_values", matcher._read_values)):
-            if getattr(matcher, attribute) is None:
-                read()
-        start = matcher._i
-        ids.extend(matcher._ids[start:])
-        weights.extend(matcher._weights[start:])
-        values.extend(matcher._values[start:])
-        matcher._next_block()
-    return ids, weights, values
 
 
 class ScoredIdsMatcher(SortedIdsMatcher):
