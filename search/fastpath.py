@@ -100,9 +100,33 @@ class SortedIdsMatcher(matching.ListMatcher):
         return ids[self._i] if self._i < len(ids) else ids[-1]
 
 
+class ConstantIdsMatcher(SortedIdsMatcher):
+    """Sorted ids that all score ``score``, zero included (a ListMatcher given
+    ``all_weights=0.0`` takes the zero for "no weight" and scores 1.0)."""
+
+    def __init__(self, ids, score: float) -> None:
+        super().__init__(ids)
+        self._constant = score
+
+    def copy(self):
+        copied = self.__class__(self._ids, self._constant)
+        copied._i = self._i
+        return copied
+
+    def score(self):
+        return self._constant
+
+    def weight(self):
+        return self._constant
+
+    def supports_block_quality(self):
+        return False
+
+
 class DocSetQuery(wq.Query):
     """Matches the documents having any of ``terms`` (``(field, text)`` pairs), all scoring
-    ``score``: a filter, like ``ConstantScoreQuery(Or([Term, …]), score)``."""
+    ``score``: a filter, like ``ConstantScoreQuery(Or([Term, …]), score)`` except that a score
+    of 0 is 0 (Whoosh's adds 1.0 to every filtered hit, which skews ``(a date:…) OR b``)."""
 
     def __init__(self, terms, score: float = 0.0) -> None:
         self.terms = tuple(terms)
@@ -117,6 +141,9 @@ class DocSetQuery(wq.Query):
 
     def __repr__(self) -> str:
         return f"DocSetQuery({self.terms!r}, {self.score!r})"
+
+    def __str__(self) -> str:
+        return "(" + " OR ".join(f"{name}:{text}" for name, text in self.terms) + ")"
 
     def _words(self, fieldname=None):
         return []
@@ -149,7 +176,7 @@ class DocSetQuery(wq.Query):
         ids = self._ids(searcher.reader())
         if not ids:
             return matching.NullMatcher()
-        return SortedIdsMatcher(ids, all_weights=self.score)
+        return ConstantIdsMatcher(ids, self.score)
 
 
 # ------------------------------------------------------------------ phrases
@@ -285,6 +312,9 @@ class WithWordBonus(wq.Query):
 
     def __repr__(self) -> str:
         return f"WithWordBonus({self.required!r}, {self.fieldname!r}, {self.words!r}, {self.boost!r})"
+
+    def __str__(self) -> str:
+        return f"({self.required} ANDMAYBE " + " OR ".join(f"{self.fieldname}:{w}^{self.boost}" for w in self.words) + ")"
 
     def children(self):
         return [self.required]
