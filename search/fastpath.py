@@ -100,27 +100,34 @@ class SortedIdsMatcher(matching.ListMatcher):
         return ids[self._i] if self._i < len(ids) else ids[-1]
 
 
-class ConstantIdsMatcher(SortedIdsMatcher):
-    """Sorted ids that all score ``score``, zero included (a ListMatcher given
-    ``all_weights=0.0`` takes the zero for "no weight" and scores 1.0)."""
+class ScoredIdsMatcher(SortedIdsMatcher):
+    """Sorted ids with their scores worked out beforehand."""
 
-    def __init__(self, ids, score: float) -> None:
+    def __init__(self, ids, scores) -> None:
         super().__init__(ids)
-        self._constant = score
+        self._scores = scores
 
     def copy(self):
-        copied = self.__class__(self._ids, self._constant)
+        copied = self.__class__(self._ids, self._scores)
         copied._i = self._i
         return copied
 
     def score(self):
-        return self._constant
-
-    def weight(self):
-        return self._constant
+        return self._scores[self._i]
 
     def supports_block_quality(self):
         return False
+
+
+class ConstantIdsMatcher(ScoredIdsMatcher):
+    """Sorted ids that all score ``scores`` (one number), zero included (a ListMatcher given
+    ``all_weights=0.0`` takes the zero for "no weight" and scores 1.0)."""
+
+    def score(self):
+        return self._scores
+
+    def weight(self):
+        return self._scores
 
 
 class DocSetQuery(wq.Query):
@@ -207,25 +214,6 @@ class _AdjacentMatcher(SpanWrappingMatcher):
                 return []
         last = len(matchers) - 1
         return [Span(start, start + last) for start in sorted(starts)]
-
-
-class ScoredIdsMatcher(SortedIdsMatcher):
-    """Sorted ids with their scores worked out beforehand."""
-
-    def __init__(self, ids, scores) -> None:
-        super().__init__(ids)
-        self._scores = scores
-
-    def copy(self):
-        copied = self.__class__(self._ids, self._scores)
-        copied._i = self._i
-        return copied
-
-    def score(self):
-        return self._scores[self._i]
-
-    def supports_block_quality(self):
-        return False
 
 
 class AdjacentPhrase(wq.Phrase):
