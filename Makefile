@@ -10,6 +10,9 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	# an editable install leaves huiyi's own modules uncompiled; where PYTHONDONTWRITEBYTECODE
+	# is set they would be compiled again at every start (~40 ms of every command)
+	$(BIN)/python -m compileall -q corpus indexer search
 	touch $@
 
 install: $(BIN)/.installed
