@@ -4,13 +4,17 @@ A meeting covers the days from the first day its start date can mean to the last
 date can mean (``1954`` covers the whole year). A passage gets the terms
 
 * ``year``: every year the meeting touches;
-* ``month``: every month it touches (``1954-10``);
-* ``fullmonth``: every month it covers entirely;
+* ``fullyear``: every year it covers entirely (a meeting dated ``1954``);
+* ``month``: every month it touches (``1954-10``) in a year it does not cover entirely;
+* ``fullmonth``: every month it covers entirely, in such a year;
 * ``day``: every day it touches in a month it does not cover entirely.
 
 A query range decomposes into whole years, whole months and the days of partial months; the
-meeting overlaps the range exactly when one of those terms matches (a partial month matches on
-``fullmonth`` or on one of its days). That is at most a few dozen terms for any range.
+meeting overlaps the range exactly when one of those terms matches (a partial year also matches
+on ``fullyear``, a partial month on ``fullmonth`` or on one of its days). That is at most a few
+dozen terms for any range. (Before ``fullyear``, a meeting dated by its year alone carried 12
+``month`` and 12 ``fullmonth`` terms on every passage: 8% of all postings of the UN speeches.)
+``tests/test_dates.py`` checks the equivalence with random meetings and ranges.
 """
 
 from __future__ import annotations
@@ -43,9 +47,13 @@ def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 def date_terms(start: dt.date, end: dt.date) -> dict[str, list[str]]:
     """The date terms of a meeting covering ``start``..``end`` (inclusive)."""
-    terms: dict[str, list[str]] = {"year": [], "month": [], "fullmonth": [], "day": []}
+    terms: dict[str, list[str]] = {"year": [], "fullyear": [], "month": [], "fullmonth": [], "day": []}
     terms["year"] = [str(year) for year in range(start.year, end.year + 1)]
     for year, month in _months(start, end):
+        if start <= dt.date(year, 1, 1) and dt.date(year, 12, 31) <= end:
+            if month == 1:
+                terms["fullyear"].append(str(year))
+            continue
         key = f"{year:04d}-{month:02d}"
         terms["month"].append(key)
         first, last = _month_bounds(year, month)
@@ -67,6 +75,7 @@ def range_terms(start: dt.date, end: dt.date) -> list[tuple[str, str]]:
         if dt.date(year, 1, 1) >= start and dt.date(year, 12, 31) <= end:
             pairs.append(("year", str(year)))
             continue
+        pairs.append(("fullyear", str(year)))  # a meeting covering the whole year overlaps
         for y, month in _months(max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))):
             key = f"{y:04d}-{month:02d}"
             first, last = _month_bounds(y, month)

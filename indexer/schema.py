@@ -7,12 +7,12 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, word_analyzer
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 # Fields a query can name, and the index fields they search.
 TEXT_FIELDS = ("word", "exact", "quote", "quote_exact")
 META_TEXT_FIELDS = ("speaker", "type", "place", "attendee")
-DATE_FIELDS = ("year", "month", "fullmonth", "day")
+DATE_FIELDS = ("year", "fullyear", "month", "fullmonth", "day")
 
 
 def make_schema() -> Schema:
@@ -40,6 +40,7 @@ def make_schema() -> Schema:
         # dates as terms (see indexer.dates)
         year=KEYWORD(scorable=False),
         month=KEYWORD(scorable=False),
+        fullyear=KEYWORD(scorable=False),
         fullmonth=KEYWORD(scorable=False),
         day=KEYWORD(scorable=False),
         # text
