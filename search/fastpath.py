@@ -81,6 +81,27 @@ def term_postings(reader, fieldname: str, text, ids_only: bool = False) -> tuple
     return ids, weights, values
 
 
+def postings_at(reader, fieldname: str, text, docnums=None) -> dict:
+    """``{docnum: (weight, value)}`` of a term in one segment, for the sorted ``docnums`` only
+    (None: every document). Few documents against a long posting list (a common word at the
+    candidates left) are probed by skipping; otherwise the postings are read whole."""
+    if docnums is not None and len(docnums) * 8 < reader.doc_frequency(fieldname, text):
+        postings = reader.postings(fieldname, text)
+        entries = {}
+        for docnum in docnums:
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                break
+            if postings.id() == docnum:
+                entries[docnum] = (postings.weight(), postings.value())
+        return entries
+    ids, weights, values = term_postings(reader, fieldname, text)
+    if docnums is None:
+        return {d: (w, v) for d, w, v in zip(ids, weights, values)}
+    wanted = set(docnums)
+    return {d: (w, v) for d, w, v in zip(ids, weights, values) if d in wanted}
+
+
 # ------------------------------------------------------------------ filters
 
 
@@ -154,9 +175,6 @@ class DocSetQuery(wq.Query):
 
     def _words(self, fieldname=None):
         return []
-
-    def terms_of(self):
-        return self.terms
 
     def estimate_size(self, ixreader) -> int:
         return sum(ixreader.doc_frequency(f, t) for f, t in self.terms)
@@ -242,21 +260,8 @@ class AdjacentPhrase(wq.Phrase):
         found: list[dict] = [{}] * len(texts)
         candidates = None
         for i in order:
-            if candidates is not None and len(candidates) * 8 < reader.doc_frequency(self.fieldname, texts[i]):
-                postings = reader.postings(self.fieldname, texts[i])
-                entries = {}
-                for docnum in candidates:
-                    postings.skip_to(docnum)
-                    if not postings.is_active():
-                        break
-                    if postings.id() == docnum:
-                        entries[docnum] = (postings.weight(), postings.value())
-            else:
-                ids, weights, values = term_postings(reader, self.fieldname, texts[i])
-                wanted = None if candidates is None else set(candidates)
-                entries = {d: (w, v) for d, w, v in zip(ids, weights, values) if wanted is None or d in wanted}
-            found[i] = entries
-            candidates = sorted(entries)
+            found[i] = postings_at(reader, self.fieldname, texts[i], candidates)
+            candidates = sorted(found[i])
             if not candidates:
                 return matching.NullMatcher()
         decode = field.format.decode_positions
@@ -339,26 +344,21 @@ class WithWordBonus(wq.Query):
             scorer = searcher.weighting.scorer(searcher, self.fieldname, word)
             if not isinstance(scorer, WeightLengthScorer):
                 scorer = None
-            if len(ids) * 8 < reader.doc_frequency(self.fieldname, word):
-                postings = reader.postings(self.fieldname, word, scorer=scorer)
-                for i, docnum in enumerate(ids):
-                    postings.skip_to(docnum)
-                    if not postings.is_active():
-                        break
-                    if postings.id() == docnum:
-                        bonus[i] += postings.score() * self.boost
-                continue
-            found, weights, _ = term_postings(reader, self.fieldname, word)
-            weight_of = dict(zip(found, weights))
+            entries = postings_at(reader, self.fieldname, word, ids)
             for i, docnum in enumerate(ids):
-                weight = weight_of.get(docnum)
-                if weight is not None:
-                    score = scorer._score(weight, scorer.dfl(docnum)) if scorer else weight
+                entry = entries.get(docnum)
+                if entry is not None:
+                    score = scorer._score(entry[0], scorer.dfl(docnum)) if scorer else entry[0]
                     bonus[i] += score * self.boost
         return ScoredIdsMatcher(ids, [a + b for a, b in zip(scores, bonus)])
 
 
 # ------------------------------------------------------------------ scoring
+
+
+# a length byte to the length it stands for; 0 (no such field in the document) cannot match,
+# so any length will do
+_LENGTH_OF_BYTE = [1] + [byte_to_length(b) for b in range(1, 256)]
 
 
 def field_lengths(reader, fieldname: str):
@@ -368,9 +368,7 @@ def field_lengths(reader, fieldname: str):
     lengths = cache.get(key)
     if lengths is None:
         column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        table = [byte_to_length(b) for b in range(256)]
-        table[0] = 1  # no such field in the document: it cannot match, any length will do
-        lengths = cache[key] = None if column is None else [table[b] for b in _column_bytes(column)]
+        lengths = cache[key] = None if column is None else [_LENGTH_OF_BYTE[b] for b in _column_bytes(column)]
     return lengths
 
 
