@@ -141,30 +141,33 @@ def _read_jsonl(text: str, source: str) -> Iterator[BatchQuery]:
 
 _worker_engine = None
 _worker_options: dict = {}
+_worker_render: str | None = None
 
 
-def _init_worker(index_dir: str, options: dict) -> None:
-    global _worker_engine, _worker_options
+def _init_worker(index_dir: str, options: dict, render: str | None) -> None:
+    global _worker_engine, _worker_options, _worker_render
     from .engine import Engine
 
     if _worker_engine is not None:
         _worker_engine.close()
     _worker_engine = Engine.open(index_dir)
-    _worker_options = options
+    _worker_options, _worker_render = options, render
 
 
 def _run_one(query: BatchQuery) -> BatchResult:
-    options = dict(_worker_options)
-    render = options.pop("render", None)
-    result = run_query(_worker_engine, query, **options)
-    if render and not result.counts_only:
+    result = run_query(_worker_engine, query, **_worker_options)
+    if _worker_render and not result.counts_only:
         from .render import batch_text
 
         # the text is made here, in parallel; the hits need not travel back to the parent
-        hitless = Results(result.results.query, result.results.parsed, (), result.results.total_passages,
-                          result.results.total_meetings, {}) if result.results else None
-        return replace(result, results=hitless, rendered=batch_text(result, render))
+        hitless = _without_hits(result.results) if result.results else None
+        return replace(result, results=hitless, rendered=batch_text(result, _worker_render))
     return result
+
+
+def _without_hits(results: Results) -> Results:
+    """The query and its exact totals, without hits or facets (a row that only counts)."""
+    return Results(results.query, results.parsed, (), results.total_passages, results.total_meetings, {})
 
 
 def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = False, width: int = 240,
@@ -185,7 +188,7 @@ def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = Fa
         return BatchResult(query, None, str(error))
     years = results.facets.get("year", ()) if counts_only else ()
     if counts_only:
-        results = Results(results.query, results.parsed, (), results.total_passages, results.total_meetings, {})
+        results = _without_hits(results)
     return BatchResult(query, results, "", tuple(years), counts_only)
 
 
@@ -204,9 +207,9 @@ def run_batch(
 
     With ``render`` (an output format of ``render.write_batch``), each result's output lines
     are made by the worker and carried in ``rendered``, and its hits are left out."""
-    options = {"limit": limit, "counts_only": counts_only, "width": width, "expand": expand, "render": render}
+    options = {"limit": limit, "counts_only": counts_only, "width": width, "expand": expand}
     if workers <= 1 or len(queries) < 2:
-        _init_worker(str(index_dir), options)
+        _init_worker(str(index_dir), options, render)
         outcomes: Iterable[BatchResult] = map(_run_one, queries)
         pool = None
     else:
@@ -214,7 +217,7 @@ def run_batch(
 
         segmenter()  # loaded once here, shared by the forked workers
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        pool = context.Pool(workers, initializer=_init_worker, initargs=(str(index_dir), options))
+        pool = context.Pool(workers, initializer=_init_worker, initargs=(str(index_dir), options, render))
         # one query per task: a task costs ~0.1 ms to send, a query 1–300 ms, and bigger chunks
         # leave one worker idle at the end while the other finishes a chunk of slow queries
         outcomes = pool.imap(_run_one, queries, chunksize=1)

@@ -139,7 +139,7 @@ class Engine:
             values = reader.column_reader(column)
             return tuple(sorted(Counter(values[d] or "(none)" for d in live).items()))
 
-        meeting_of = reader.column_reader("meeting_id")
+        meeting_of = self._meeting_of(len(live))
         size = sum(path.stat().st_size for path in self.index_dir.iterdir() if path.is_file())
         manifest = self.manifest
         return IndexStats(
