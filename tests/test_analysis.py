@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corpus.text import is_han
@@ -128,6 +128,13 @@ def test_jieba_loads_quietly():
     assert done.stderr == ""
 
 
+# every edge of every Han range, and the characters just outside them
+_HAN_EDGES = "".join(chr(c) for lo, hi in ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF),
+                                           (0x20000, 0x2FA1F), (0x3007, 0x3007))
+                     for c in (lo - 1, lo, hi, hi + 1))
+
+
+@example(_HAN_EDGES)
 @given(st.text(max_size=50))
 def test_han_pattern_agrees_with_is_han(text):
     from corpus.text import HAN_CHARACTER, is_han
