@@ -32,8 +32,8 @@ shared 2-core machine a speed-up well below 2 with "cores" near 1 means the seco
 busy with other work, not that the workers did not run in parallel.
 
 Peak memory, in one more run per worker count (timed runs are not watched: the polling below
-takes CPU from the workers). psutil is not a dependency, so the process tree (the CLI and every descendant:
-the pool's workers) is found through ``/proc/PID/task/*/children`` every 50 ms, and for each
+takes CPU from the workers). psutil is not a dependency, so the process tree (the CLI and
+every descendant: the pool's workers) is found through ``/proc/PID/task/*/children`` every 50 ms, and for each
 process ``Pss`` (``/proc/PID/smaps_rollup``), ``VmRSS`` and ``RssAnon`` (``/proc/PID/status``) are
 summed; the peak of each sum is reported. The target is judged on PSS: it charges every page
 the tree maps exactly once, splitting a shared page between its users, so it is the tree's real
