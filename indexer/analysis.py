@@ -27,10 +27,11 @@ import sys
 import tempfile
 import threading
 import unicodedata
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
+from operator import add
 from pathlib import Path
 
 from whoosh.analysis import Filter, Token, Tokenizer
@@ -327,6 +328,9 @@ def _set(token: Token, text: str, pos: int, start: int, length: int, han: bool =
 # ---------------------------------------------------------------- filters (non-Han tokens only)
 
 
+_STOPS = frozenset(STOP_WORDS)
+
+
 class EnglishNormalizeFilter(Filter):
     """Lowercase and fold accents; ``U.S.`` → ``us``, ``600,000`` → ``600000``,
     ``party's`` → ``party``, ``co-operative`` → ``cooperative``."""
@@ -349,8 +353,7 @@ class EnglishNormalizeFilter(Filter):
 @lru_cache(maxsize=65536)
 def _normalize_word(text: str) -> str:
     text = text.replace("’", "'")
-    if text.endswith("'s"):
-        text = text[:-2]
+    text = text.removesuffix("'s")
     if "." in text and not text[0].isdigit():  # acronym
         return text.replace(".", "")
     if "," in text:
@@ -361,7 +364,7 @@ def _normalize_word(text: str) -> str:
 class EnglishStopFilter(Filter):
     """Drops English stopwords from the word view (phrases use the exact view, which keeps them)."""
 
-    def __init__(self, stoplist=frozenset(STOP_WORDS)) -> None:
+    def __init__(self, stoplist=_STOPS) -> None:
         self.stops = stoplist
 
     def __call__(self, tokens):
@@ -411,6 +414,51 @@ def exact_sequence(text: str) -> list[str]:
 
 def _is_han_token(text: str) -> bool:
     return bool(_RUNS.fullmatch(text)) and _RUNS.fullmatch(text).lastgroup == "han"
+
+
+def index_views(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The word view's term counts and the exact view's term positions of ``text``, exactly as
+    ``word_analyzer()`` and ``exact_analyzer()`` produce them at index time.
+
+    The index builder (:mod:`indexer.segments`) calls this once per passage text: one fold and
+    one pass over the runs for both views, dictionaries instead of a Token through a chain of
+    generators for every term (the exact view has two terms per Han character). The analyzers
+    stay the reference: queries and excerpts use them, and a property test holds the two equal.
+    """
+    words: defaultdict[str, int] = defaultdict(int)
+    exact: defaultdict[str, list[int]] = defaultdict(list)
+    stops = _STOPS
+    folded = fold(text)
+    runs = list(_RUNS.finditer(folded))
+    pos = 0
+    for number, match in enumerate(runs):
+        run = match.group()
+        if match.lastgroup == "han":
+            positions = range(pos, pos + len(run))
+            for ch, at in zip(run, positions):
+                exact[ch].append(at)
+            for bigram, at in zip(map(add, run, run[1:]), positions):
+                exact[bigram].append(at)
+            pos += len(run)
+            following = runs[number + 1] if number + 1 < len(runs) else None
+            if following is not None and following.lastgroup == "han":
+                exact[run[-1] + following.group()[0]].append(pos - 1)
+            for word, _start, _end, subs in _segment_cache.get(run):
+                words[word] += 1
+                for sub in subs:
+                    words[sub[0]] += 1
+            continue
+        for part in _ALNUM.findall(run):
+            part = fold_accents(part.lower())
+            if part:
+                exact[part].append(pos)
+            pos += 1
+        for part in (run, *_SPLIT_PARTS.split(run)) if _SPLIT_PARTS.search(run) else (run,):
+            if part:
+                term = _normalize_word(fold_accents(part.lower()))
+                if term and (term not in stops or "." in part):
+                    words[_stem(term)] += 1
+    return words, exact
 
 
 def word_analyzer(han: bool = True):

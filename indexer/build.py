@@ -41,6 +41,7 @@ from .analysis import (
 )
 from .passages import language_of, meeting_fields, passages_of
 from .schema import SCHEMA_VERSION, make_schema
+from .segments import build_segments, commit_segments
 from .storage import open_index
 
 MANIFEST = "huiyi.json"
@@ -317,8 +318,8 @@ def build_index(
         return _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started)
 
 
-def _write_units(writer, units: list[_Unit], on_progress, started, files: dict) -> dict:
-    counts = {"failed": [], "warnings": 0, "problems": []}
+def _documents(units: list[_Unit], on_progress, started, files: dict, counts: dict):
+    """The documents of ``units``, read one file at a time; fills in ``files`` and ``counts``."""
     total = sum(unit.size for unit in units)
     done_bytes = 0
     for number, unit in enumerate(units, start=1):
@@ -331,12 +332,23 @@ def _write_units(writer, units: list[_Unit], on_progress, started, files: dict) 
                 continue
             meetings += 1
             for document in documents_of(result.meeting, unit.key):
-                writer.add_document(**document)
+                yield document
                 passages += 1
         files[unit.key] = {"hash": unit.digest, "meetings": meetings, "passages": passages}
         done_bytes += unit.size
         if on_progress:
             on_progress(Progress(number, len(units), done_bytes, total, started))
+
+
+def _write(ix, units: list[_Unit], procs: int, memory_mb: int, on_progress, started, files: dict,
+           deletions=()) -> dict:
+    """Analyse and write ``units`` as new segments, then commit them (and ``deletions``)."""
+    counts = {"failed": [], "warnings": 0, "problems": []}
+    if units:
+        segmenter()  # load jieba once, before any worker is forked; not at all with nothing to read
+    documents = _documents(units, on_progress, started, files, counts)
+    segments = build_segments(ix.storage, ix.indexname, ix.schema, documents, procs, memory_mb)
+    commit_segments(ix, segments, deletions)
     return counts
 
 
@@ -344,19 +356,10 @@ def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress,
     staging = index_dir.parent / f".{index_dir.name}.building-{os.getpid()}"
     staging.mkdir(parents=True)
     files: dict = {}
-    segmenter()  # load jieba once, before the writer forks its workers
     try:
         ix = whoosh_index.create_in(str(staging), make_schema())
-        options = {"limitmb": memory_mb}
-        if procs > 1 and (len(units) > 1 or sum(unit.size for unit in units) > 1 << 20):
-            options.update(procs=procs, multisegment=True)
-        writer = ix.writer(**options)
-        try:
-            counts = _write_units(writer, units, on_progress, started, files)
-        except BaseException:
-            _abandon(writer)
-            raise
-        writer.commit()
+        parallel = len(units) > 1 or sum(unit.size for unit in units) > 1 << 20
+        counts = _write(ix, units, procs if parallel else 1, memory_mb, on_progress, started, files)
         manifest = _new_manifest(paths, imports, files, time.perf_counter() - started)
         _write_manifest(staging, manifest)
         _swap_in(staging, index_dir)
@@ -379,22 +382,12 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     removed = [key for key in known if key not in current]
     counts = {"failed": [], "warnings": 0, "problems": []}
     if todo or removed:
-        if todo:
-            segmenter()  # only when there is text to analyse: a refresh with no change is instant
+        deletions = [("file_key", key) for key in removed + [unit.key for unit in todo if unit.key in known]]
+        for key in removed:
+            known.pop(key)
         ix = open_index(index_dir)
-        options = {"limitmb": memory_mb}
-        if procs > 1 and len(todo) > 50:
-            options.update(procs=procs, multisegment=True)
-        writer = ix.writer(**options)
-        try:
-            for key in removed + [unit.key for unit in todo if unit.key in known]:
-                writer.delete_by_term("file_key", key)
-                known.pop(key, None)
-            counts = _write_units(writer, todo, on_progress, started, known)
-        except BaseException:
-            _abandon(writer)
-            raise
-        writer.commit()
+        counts = _write(ix, todo, procs if len(todo) > 50 else 1, memory_mb, on_progress, started, known,
+                        deletions)
         ix.close()
     elapsed = time.perf_counter() - started
     new_manifest = _new_manifest(paths, imports, known, manifest.get("build_seconds", elapsed))
@@ -408,15 +401,6 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
         unchanged=len(units) - len(todo), failed=tuple(counts["failed"]), warnings=counts["warnings"],
         seconds=elapsed, problems=tuple(counts["problems"]),
     )
-
-
-def _abandon(writer) -> None:
-    """Cancel a writer; a multi-process one's workers are stopped before their files go."""
-    for task in getattr(writer, "tasks", ()):
-        if hasattr(task, "terminate"):
-            task.terminate()
-            task.join()
-    writer.cancel()
 
 
 def _swap_in(staging: Path, index_dir: Path) -> None:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -77,15 +78,36 @@ def test_lock_contention_fails_at_once(tmp_path):
     build_index([corpus], index_dir)  # free again
 
 
-def test_killed_build_leaves_the_previous_index_searchable(tmp_path):
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_killed_build_leaves_the_previous_index_searchable(tmp_path, procs):
     corpus = write_records(tmp_path / "c", {"old.txt": record("oldword")})
     index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, procs=1)
-    big = write_records(tmp_path / "big", {f"{n:04d}.txt": record("农业生产合作社的发展 " * 40 + f"new{n}")
-                                             for n in range(400)})
+    big = write_records(tmp_path / "big", {f"{n:04d}.txt": record(f"农业生产合作社的发展第{n}次 " * 40 + f"new{n}")
+                                             for n in range(3000)})
     process = subprocess.Popen(
         [sys.executable, "-m", "search.cli", "index", str(big), "--index", str(index_dir), "--rebuild", "-q",
-         "--procs", "1"],
+         "--procs", str(procs)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 60
@@ -93,8 +115,14 @@ def test_killed_build_leaves_the_previous_index_searchable(tmp_path):
         time.sleep(0.05)
     time.sleep(0.5)
     assert process.poll() is None, "the build finished before it could be interrupted"
+    workers = _children(process.pid)
+    assert len(workers) == (procs if procs > 1 else 0)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    deadline = time.time() + 10
+    while any(map(_alive, workers)) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_alive, workers)), "indexing processes outlived the killed build"
     assert found(index_dir, "oldword") == ["old"]
     assert found(index_dir, "new1") == []
     build_index([corpus], index_dir, procs=1)  # the next build cleans up and works

@@ -1,0 +1,425 @@
+"""Writing Whoosh segments straight from passages, in parallel.
+
+Whoosh's own writer sends every posting of every document through a pool of
+``(field, term, docnum, weight, value)`` tuples that it sorts, spills to disk and merges, then
+hands them one at a time to the codec, which looks up the document's field length for each.
+For huiyi's index (two exact-view terms per Han character) that was most of a build. Here a
+segment's postings are gathered in memory, term by term (documents arrive in docnum order, so
+each term's postings are already sorted), and written with the same codec a block at a time,
+analysed by :func:`indexer.analysis.index_views` (one pass for both views) instead of a Token
+through the analyzer chain per term. The files are the ones Whoosh's writer makes from the same
+documents, byte for byte (``tests/test_segments.py`` compares them), so reading, searching and
+later updates by Whoosh are unchanged.
+
+Parallel builds: worker processes (forked after jieba is loaded, so they share its dictionary)
+take batches of documents from a queue, each writing its own segments; when a worker's postings
+outgrow its share of ``memory_mb`` it writes a segment and starts another. The parent commits
+them all into the index at once (:func:`commit_segments`), so nothing is visible until the end.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import struct
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
+from operator import sub
+from pickle import dumps
+
+from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.formats import Positions
+from whoosh.system import pack_int as _pack_int
+from whoosh.system import pack_long as _pack_long
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import MERGE_SMALL, NO_MERGE
+
+from corpus.errors import HuiyiError
+
+from .analysis import index_views
+
+WORD_VIEW_FIELDS = frozenset({"word", "quote"})
+EXACT_VIEW_FIELDS = frozenset({"exact", "quote_exact", "speaker", "type", "place", "attendee"})
+BATCH_DOCUMENTS = 200
+_pack_uint = struct.Struct("!I").pack
+_TERM_INFO = W3TermInfo._struct
+BLOCK_LIMIT, COMPRESSION = 128, 3  # W3Codec's defaults, which huiyi uses
+
+# Rough bytes of memory per gathered posting and per distinct term (measured on CCTV text:
+# a posting is two list slots, a term its key, dict slot and list).
+_POSTING_BYTES = 20
+_TERM_BYTES = 230
+
+
+class IndexWorkerError(HuiyiError):
+    """An indexing process failed or died."""
+
+
+class SegmentBuilder:
+    """Gathers documents for one new segment of the index in ``storage``; ``finish`` writes it."""
+
+    def __init__(self, storage, indexname: str, schema) -> None:
+        self.storage, self.schema = storage, schema
+        self.codec = default_codec()
+        self.segment = self.codec.new_segment(storage, indexname)
+        self.perdoc = self.codec.per_document_writer(storage, self.segment)
+        self.docnum = 0
+        self.postings_count = 0
+        # field → term → [docnum, value, docnum, value, …]; value = (bytes, weight)
+        self.postings: dict[str, dict] = {name: {} for name in schema.names() if schema[name].indexed}
+        # field → docnum → the field length a reader will see (Whoosh stores it as one byte)
+        self.lengths: dict[str, list] = {name: [] for name in self.postings}
+        self._plain_terms: dict[tuple[str, object], list] = {}
+        self._fieldnames: dict[tuple, list] = {}
+
+    # ------------------------------------------------------------- adding
+
+    def add(self, document: dict) -> None:
+        """Add one document, as ``whoosh.writing.SegmentWriter.add_document`` would."""
+        schema, perdoc, docnum = self.schema, self.perdoc, self.docnum
+        key = tuple(document)
+        names = self._fieldnames.get(key)
+        if names is None:
+            names = self._fieldnames[key] = [(field_name, schema[field_name]) for field_name in
+                                             sorted(name for name in key if not name.startswith("_"))]
+        views: dict[str, tuple] = {}
+        perdoc.start_doc(docnum)
+        for name, field in names:
+            value = document[name]
+            if value is None:
+                continue
+            length = 0
+            if field.indexed:
+                length = self._add_terms(name, field, value, views)
+                if not field.scorable:
+                    length = 0
+                lengths = self.lengths[name]
+                lengths += [None] * (docnum - len(lengths))
+                byte = length_to_byte(length) if length else 0
+                lengths.append(byte_to_length(byte) if byte else None)
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            column = field.column_type
+            if column and value is not None:
+                perdoc.add_column_value(name, column, field.to_column_value(value))
+        perdoc.finish_doc()
+        self.docnum += 1
+
+    def _add_terms(self, name: str, field, value, views: dict) -> int:
+        """Gather the field's postings for the current document; returns its length."""
+        docnum = self.docnum
+        postings = self.postings[name]
+        if name in WORD_VIEW_FIELDS or name in EXACT_VIEW_FIELDS:
+            analysed = views.get(value)
+            if analysed is None:
+                analysed = views[value] = index_views(value)
+            if name in WORD_VIEW_FIELDS:
+                items = [(term, _frequency_value(count)) for term, count in analysed[0].items()]
+            else:
+                items = [(term, _positions_value(positions)) for term, positions in analysed[1].items()]
+        else:  # identifiers, dates and the like: Whoosh's own analysis, remembered per value
+            cache_key = (name, value if isinstance(value, str) else repr(value))
+            items = self._plain_terms.get(cache_key)
+            if items is None:
+                items = [(term, (vbytes, weight, freq)) for term, freq, weight, vbytes in field.index(value)]
+                if len(self._plain_terms) > 50_000:
+                    self._plain_terms.clear()
+                self._plain_terms[cache_key] = items
+        length = 0
+        for term, posting in items:
+            entry = postings.get(term)
+            if entry is None:
+                postings[term] = [docnum, posting]
+            else:
+                entry += (docnum, posting)
+            length += posting[2]
+        self.postings_count += len(items)
+        return length
+
+    def memory(self) -> int:
+        """An estimate of the bytes the gathered postings hold."""
+        return self.postings_count * _POSTING_BYTES + sum(map(len, self.postings.values())) * _TERM_BYTES
+
+    # ------------------------------------------------------------- writing
+
+    def finish(self):
+        """Write the segment's files; returns the Whoosh segment, or None if nothing was added."""
+        self.perdoc.close()
+        fieldwriter = self.codec.field_writer(self.storage, self.segment)
+        for name in sorted(self.postings):
+            terms = self.postings[name]
+            if not terms:
+                continue
+            field = self.schema[name]
+            lengths = self.lengths[name]
+            lengths += [None] * (self.docnum - len(lengths))
+            fieldwriter.start_field(name, field)
+            fieldid = pack_ushort(fieldwriter._fieldid)
+            postfile, table = fieldwriter._postfile, fieldwriter._tindex
+            fixed_size = field.format.fixed_value_size()
+            offset = postfile.tell()
+            for term in sorted(terms):
+                entry = terms[term]
+                write = _write_one_posting if len(entry) == 2 else _write_postings
+                blob, info = write(offset, fixed_size, entry, lengths)
+                postfile.write(blob)
+                offset += len(blob)
+                table.add(fieldid + (term.encode("utf-8") if isinstance(term, str) else term), info)
+            fieldwriter.finish_field()
+            terms.clear()
+        fieldwriter.close()
+        segment = self.segment
+        segment.set_doc_count(self.docnum)
+        if not self.docnum:
+            for name in segment.list_files(self.storage):
+                self.storage.delete_file(name)
+            return None
+        segment.create_compound_file(self.storage)
+        return segment
+
+
+def _write_postings(offset: int, fixed_size, entry: list, lengths: list) -> tuple[bytes, bytes]:
+    """One term's postings as ``W3PostingsWriter`` writes them, a block at a time (it takes
+    them one at a time): the bytes for the postings file at ``offset``, and the term's
+    ``W3TermInfo`` bytes."""
+    docnums, values = entry[0::2], entry[1::2]
+    count = len(docnums)
+    out = [WHOOSH3_HEADER_MAGIC]
+    total_weight, min_length, max_length, max_weight = 0.0, None, 0, 0
+    for start in range(0, count, BLOCK_LIMIT):
+        ids = docnums[start : start + BLOCK_LIMIT]
+        block_values = values[start : start + BLOCK_LIMIT]
+        weights = array("f", [value[1] for value in block_values])
+        if all(weight == 1.0 for weight in weights):
+            mini_weights = None
+        elif all(weight == weights[0] for weight in weights):
+            mini_weights = weights[0]
+        else:
+            mini_weights = tuple(weights)
+        if fixed_size is None or fixed_size < 0:
+            mini_values = tuple(value[0] for value in block_values if value[0])
+        elif fixed_size == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(value[0] for value in block_values if value[0])
+        data = dumps((tuple(map(sub, ids, (0, *ids[:-1]))), mini_weights, mini_values), 2)
+        compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
+        if compression:
+            data = zlib.compress(data, compression)
+        block_max_weight = max(0, max(value[1] for value in block_values))
+        known = [length for length in map(lengths.__getitem__, ids) if length]
+        block_min = min(known) if known else None
+        block_max = max(known) if known else 0
+        info = dumps((len(ids), ids[-1], block_max_weight, compression, length_to_byte(block_min),
+                      length_to_byte(block_max)), 2)
+        size = len(info) + len(data)
+        out += (_pack_int(-size if start + BLOCK_LIMIT >= count else size), info, data)
+        total_weight += sum(weights)
+        if block_min is not None:
+            min_length = block_min if min_length is None else min(min_length, block_min)
+        max_length = max(max_length, block_max)
+        max_weight = max(max_weight, block_max_weight)
+    blob = b"".join(out)
+    return blob, _TERM_INFO.pack(False, total_weight, count, 0 if min_length is None else length_to_byte(min_length),
+                                 length_to_byte(max_length), max_weight, docnums[0], docnums[-1]) + \
+        _pack_long(offset) + _pack_int(len(blob))
+
+
+def _write_one_posting(offset: int, fixed_size, entry: list, lengths: list) -> tuple[bytes, bytes]:
+    """:func:`_write_postings` for a term in one document (half the terms of a segment)."""
+    docnum, (vbytes, weight, _count) = entry
+    stored_weight = array("f", (weight,))[0]
+    if fixed_size is None or fixed_size < 0:
+        mini_values = (vbytes,) if vbytes else ()
+    elif fixed_size == 0:
+        mini_values = None
+    else:
+        mini_values = vbytes
+    data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), 2)
+    compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
+    if compression:
+        data = zlib.compress(data, compression)
+    max_weight = max(0, weight)
+    length = lengths[docnum] or None
+    length_byte = length_to_byte(length)
+    info = dumps((1, docnum, max_weight, compression, length_byte, length_byte), 2)
+    blob = WHOOSH3_HEADER_MAGIC + _pack_int(-len(info) - len(data)) + info + data
+    return blob, _TERM_INFO.pack(False, stored_weight, 1, length_byte, length_byte, max_weight, docnum, docnum) + \
+        _pack_long(offset) + _pack_int(len(blob))
+
+
+# Posting values: (encoded bytes, weight, frequency), shared by every posting that has them.
+_frequencies: dict[int, tuple] = {}
+_single_positions: dict[int, tuple] = {}
+
+
+def _frequency_value(count: int) -> tuple:
+    value = _frequencies.get(count)
+    if value is None:
+        value = _frequencies[count] = (_pack_uint(count), float(count), count)
+    return value
+
+
+def _positions_value(positions: list[int]) -> tuple:
+    if len(positions) == 1:
+        value = _single_positions.get(positions[0])
+        if value is None:
+            value = _single_positions[positions[0]] = (_POSITIONS.encode(positions), 1.0, 1)
+        return value
+    return (_POSITIONS.encode(positions), float(len(positions)), len(positions))
+
+
+_POSITIONS = Positions()
+
+
+# ------------------------------------------------------------------ committing
+
+
+def commit_segments(ix, segments: list, deletions: Iterable[tuple[str, str]] = ()) -> None:
+    """Make new segments part of the index, with deletions, in one Whoosh commit (atomic: a
+    reader sees the index before or after, never between). Small existing segments are merged
+    as Whoosh would merge them."""
+    writer = ix.writer()
+    try:
+        for fieldname, text in deletions:
+            writer.delete_by_term(fieldname, text)
+    except BaseException:
+        writer.cancel()
+        raise
+    policy = MERGE_SMALL if writer.segments else NO_MERGE
+    writer.commit(mergetype=lambda w, existing: policy(w, existing) + [s for s in segments if s is not None])
+
+
+# ------------------------------------------------------------------ building
+
+
+def build_segments(storage, indexname: str, schema, documents: Iterable[dict], procs: int,
+                   memory_mb: int) -> list:
+    """Write ``documents`` as new segments of the index in ``storage`` with ``procs`` processes;
+    returns the segments, not yet committed."""
+    if procs <= 1:
+        return _build_here(storage, indexname, schema, documents, memory_mb)
+    return _build_in_workers(storage, indexname, schema, documents, procs, memory_mb)
+
+
+def _build_here(storage, indexname, schema, documents, memory_mb, next_batch: Callable | None = None) -> list:
+    limit = memory_mb * 1024 * 1024
+    segments, builder = [], SegmentBuilder(storage, indexname, schema)
+    batches = iter(next_batch, None) if next_batch else _batches(documents)
+    for batch in batches:
+        for document in batch:
+            builder.add(document)
+        if builder.memory() > limit:
+            segments.append(builder.finish())
+            builder = SegmentBuilder(storage, indexname, schema)
+    segments.append(builder.finish())
+    return [segment for segment in segments if segment is not None]
+
+
+def _batches(documents: Iterable[dict]):
+    batch = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) >= BATCH_DOCUMENTS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _build_in_workers(storage, indexname, schema, documents, procs, memory_mb) -> list:
+    context = multiprocessing.get_context("fork")
+    tasks = context.Queue(maxsize=procs * 2)
+    results = context.Queue()
+    parent = os.getpid()
+    workers = [
+        context.Process(target=_work, args=(storage, indexname, schema, tasks, results, max(memory_mb // procs, 1),
+                                            parent), daemon=True)
+        for _ in range(procs)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        for batch in _batches(documents):
+            _put(tasks, batch, workers)
+        for _ in workers:
+            _put(tasks, None, workers)
+        segments = []
+        for _ in workers:
+            status, payload = _get(results, workers)
+            if status != "ok":
+                raise IndexWorkerError(f"an indexing process failed: {payload}")
+            segments += payload
+        for worker in workers:
+            worker.join()
+        return segments
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        tasks.cancel_join_thread()
+
+
+def _put(tasks, item, workers) -> None:
+    while True:
+        try:
+            tasks.put(item, timeout=0.5)
+            return
+        except queue.Full:
+            _check_alive(workers)
+
+
+def _get(results, workers):
+    while True:
+        try:
+            return results.get(timeout=0.5)
+        except queue.Empty:
+            _check_alive(workers)
+            if all(worker.exitcode is not None for worker in workers):  # all gone, a result missing
+                try:
+                    return results.get(timeout=5)
+                except queue.Empty:
+                    raise IndexWorkerError("an indexing process ended without its result") from None
+
+
+def _check_alive(workers) -> None:
+    for worker in workers:
+        if worker.exitcode not in (None, 0):
+            raise IndexWorkerError(f"an indexing process died (exit code {worker.exitcode})")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the kernel kills this worker when the build process dies (kill -9 included), even
+    if it is blocked reading a half-written batch; elsewhere the worker polls for it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _work(storage, indexname, schema, tasks, results, memory_mb, parent) -> None:
+    _die_with_parent(parent)
+
+    def next_batch():
+        while True:
+            try:
+                return tasks.get(timeout=0.5)
+            except queue.Empty:
+                if os.getppid() != parent:  # the build was killed: do not linger
+                    os._exit(1)
+
+    try:
+        segments = _build_here(storage, indexname, schema, None, memory_mb, next_batch)
+    except Exception as error:  # noqa: BLE001 - any failure is reported to the parent, which raises it
+        results.put(("error", f"{type(error).__name__}: {error}"))
+        return
+    results.put(("ok", segments))

@@ -1,0 +1,206 @@
+"""The index builder writes what Whoosh's own writer writes, and the fast analysis of a passage
+is the analyzers' analysis."""
+
+import collections
+import os
+import signal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+from whoosh.filedb.compound import CompoundStorage
+
+from corpus.sources import iter_record_files, read_record
+from indexer.analysis import exact_analyzer, index_views, word_analyzer
+from indexer.build import bundled_samples, documents_of
+from indexer.schema import make_schema
+from indexer.segments import (
+    EXACT_VIEW_FIELDS,
+    WORD_VIEW_FIELDS,
+    IndexWorkerError,
+    SegmentBuilder,
+    build_segments,
+    commit_segments,
+)
+
+from .conftest import write_records
+
+# Han (Simplified and Traditional), Latin with accents, digits, and the separators the
+# tokenizer treats specially.
+PIECES = st.sampled_from(list("中國国人民合作社農业生产的了一 \n，。、“”《》-‐'’.,:;!?abcXYZéōü0129")
+                         + ["U.S.", "co-op", "the", "of", "600,000", "Zhōu", "ｆｕｌｌ", "party's"])
+TEXT = st.lists(PIECES, max_size=40).map("".join)
+
+
+def analysed_by_the_analyzers(text: str):
+    words = collections.Counter(token.text for token in word_analyzer()(text, mode="index"))
+    exact = collections.defaultdict(list)
+    for token in exact_analyzer()(text, mode="index", positions=True):
+        exact[token.text].append(token.pos)
+    return dict(words), dict(exact)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_index_views_are_the_analyzers_views(text):
+    words, exact = index_views(text)
+    assert (dict(words), dict(exact)) == analysed_by_the_analyzers(text)
+
+
+def test_view_fields_use_the_views_analyzers():
+    schema = make_schema()
+    for name in WORD_VIEW_FIELDS:
+        assert schema[name].analyzer == word_analyzer(), name
+    for name in EXACT_VIEW_FIELDS:
+        assert schema[name].analyzer == exact_analyzer(), name
+
+
+def sample_documents() -> list[dict]:
+    documents = []
+    for record_file in iter_record_files([str(bundled_samples())]):
+        result = read_record(record_file)
+        if result.meeting:
+            documents += documents_of(result.meeting, str(record_file.path))
+    return documents
+
+
+def whoosh_written(folder, documents):
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    writer = ix.writer()
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+    return ix
+
+
+def builder_written(folder, documents):
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    builder = SegmentBuilder(ix.storage, ix.indexname, ix.schema)
+    for document in documents:
+        builder.add(document)
+    commit_segments(ix, [builder.finish()])
+    return ix
+
+
+def segment_files(ix) -> dict[str, bytes]:
+    [segment] = ix._segments()
+    files = CompoundStorage(ix.storage.open_file(segment.make_filename(segment.COMPOUND_EXT)))
+    return {name.split(".", 1)[1]: files.open_file(name).read() for name in files.list()}
+
+
+def assert_same_index(ours, theirs) -> int:
+    """Stored fields, lengths and columns are the same bytes; terms and postings are the same
+    when read (a block's pickle shares equal values, so its bytes can be shorter). Returns the
+    largest document frequency seen."""
+    ours_files, whoosh_files = segment_files(ours), segment_files(theirs)
+    assert ours_files.keys() == whoosh_files.keys()
+    for name in ours_files.keys() - {"trm", "pst"}:
+        assert ours_files[name] == whoosh_files[name], name
+    stats = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id", "max_id")
+    with ours.reader() as mine, theirs.reader() as reference:
+        terms = list(reference.all_terms())
+        assert list(mine.all_terms()) == terms
+        assert len(terms) > 1000
+        for fieldname, text in terms:
+            a, b = mine.term_info(fieldname, text), reference.term_info(fieldname, text)
+            assert [getattr(a, stat)() for stat in stats] == [getattr(b, stat)() for stat in stats], (fieldname, text)
+            assert postings(mine, fieldname, text) == postings(reference, fieldname, text), (fieldname, text)
+        for fieldname in reference.indexed_field_names():
+            assert mine.field_length(fieldname) == reference.field_length(fieldname)
+        return max(reference.doc_frequency(fieldname, text) for fieldname, text in terms)
+
+
+def postings(reader, fieldname, text) -> list:
+    matcher = reader.postings(fieldname, text)
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value(), matcher.block_max_weight(),
+                      matcher.block_min_length(), matcher.block_max_length()))
+        matcher.next()
+    return found
+
+
+def test_builder_writes_what_whoosh_writes(tmp_path):
+    documents = sample_documents()
+    assert len(documents) > 50
+    assert_same_index(builder_written(tmp_path / "ours", documents), whoosh_written(tmp_path / "whoosh", documents))
+
+
+def test_terms_in_more_documents_than_a_block_holds(tmp_path):
+    documents = [dict(document, passage_id=f"{document['passage_id']}-{copy}")
+                 for copy in range(7) for document in sample_documents()]
+    largest = assert_same_index(builder_written(tmp_path / "ours", documents),
+                                whoosh_written(tmp_path / "whoosh", documents))
+    assert largest > 2 * 128  # three blocks or more
+
+
+def test_memory_limit_splits_segments_and_workers_share_the_work(tmp_path):
+    documents = [dict(document, passage_id=f"{document['passage_id']}-{copy}")
+                 for copy in range(5) for document in sample_documents()]
+    (tmp_path / "ix").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "ix"), make_schema())
+    segments = build_segments(ix.storage, ix.indexname, ix.schema, iter(documents), procs=2, memory_mb=1)
+    assert len(segments) > 2
+    assert sum(segment.doc_count_all() for segment in segments) == len(documents)
+    commit_segments(ix, segments)
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == len(documents)
+        assert sorted(fields["passage_id"] for fields in searcher.all_stored_fields()) == \
+            sorted(document["passage_id"] for document in documents)
+
+
+def test_a_failing_worker_is_reported(tmp_path):
+    (tmp_path / "ix").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "ix"), make_schema())
+    documents = sample_documents()
+    documents[-1] = dict(documents[-1], kind=5)  # an ID field must be text
+    with pytest.raises(IndexWorkerError, match="kind|not unicode"):
+        build_segments(ix.storage, ix.indexname, ix.schema, iter(documents), procs=2, memory_mb=64)
+
+
+def test_a_worker_killed_midway_fails_the_build(tmp_path, monkeypatch):
+    from indexer import segments
+
+    real_add = SegmentBuilder.add
+
+    def add_then_die(self, document):
+        if document["passage_id"].endswith("#3"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_add(self, document)
+
+    monkeypatch.setattr(segments.SegmentBuilder, "add", add_then_die)
+    (tmp_path / "ix").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "ix"), make_schema())
+    with pytest.raises(IndexWorkerError, match="died"):
+        build_segments(ix.storage, ix.indexname, ix.schema, iter(sample_documents()), procs=2, memory_mb=64)
+
+
+def test_a_parallel_update_finds_what_a_fresh_build_finds(tmp_path):
+    from indexer.build import build_index
+    from search import Engine
+
+    def write(version: str, count: int):
+        return write_records(tmp_path / "c", {
+            f"{n:02d}.txt": f"**Dates of Meeting:** {1950 + n % 10}\n\n**Remarks:**\n\n"
+                            f"第{n}次会议讨论合作社 meeting {n} {version}\n" for n in range(count)})
+
+    corpus = write("first", 60)
+    build_index([corpus], tmp_path / "ix", procs=2)
+    write("second", 58)  # 58 changed (more than 50: analysed in workers), 2 left as they were
+    for n in (58, 59):
+        (corpus / f"{n:02d}.txt").unlink()
+    update = build_index([corpus], tmp_path / "ix", procs=2)
+    assert (update.changed, update.removed) == (58, 2)
+    build_index([corpus], tmp_path / "fresh", procs=1)
+
+    def hits(index_dir, query):
+        with Engine.open(index_dir) as engine:
+            results = engine.search(query, limit=0, excerpts=False)
+            return results.total_passages, sorted(hit.passage_id for hit in results.hits)
+
+    for query in ["合作社", '"第3次"', "second", "first", "meeting", "date:1953"]:
+        assert hits(tmp_path / "ix", query) == hits(tmp_path / "fresh", query), query
+    assert hits(tmp_path / "ix", "second")[0] == 58
