@@ -427,38 +427,45 @@ def index_views(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
     """
     words: defaultdict[str, int] = defaultdict(int)
     exact: defaultdict[str, list[int]] = defaultdict(list)
-    stops = _STOPS
-    folded = fold(text)
-    runs = list(_RUNS.finditer(folded))
+    runs = _RUNS.findall(fold(text))  # (han, word) pairs, one of them empty
     pos = 0
-    for number, match in enumerate(runs):
-        run = match.group()
-        if match.lastgroup == "han":
+    for number, (run, english) in enumerate(runs):
+        if run:
             positions = range(pos, pos + len(run))
             for ch, at in zip(run, positions):
                 exact[ch].append(at)
             for bigram, at in zip(map(add, run, run[1:]), positions):
                 exact[bigram].append(at)
             pos += len(run)
-            following = runs[number + 1] if number + 1 < len(runs) else None
-            if following is not None and following.lastgroup == "han":
-                exact[run[-1] + following.group()[0]].append(pos - 1)
+            if number + 1 < len(runs) and runs[number + 1][0]:  # bridged to the next Han run
+                exact[run[-1] + runs[number + 1][0][0]].append(pos - 1)
             for word, _start, _end, subs in _segment_cache.get(run):
                 words[word] += 1
                 for sub in subs:
                     words[sub[0]] += 1
             continue
-        for part in _ALNUM.findall(run):
-            part = fold_accents(part.lower())
+        parts, terms = _english_terms(english)
+        for part in parts:
             if part:
                 exact[part].append(pos)
             pos += 1
-        for part in (run, *_SPLIT_PARTS.split(run)) if _SPLIT_PARTS.search(run) else (run,):
-            if part:
-                term = _normalize_word(fold_accents(part.lower()))
-                if term and (term not in stops or "." in part):
-                    words[_stem(term)] += 1
+        for term in terms:
+            words[term] += 1
     return words, exact
+
+
+@lru_cache(maxsize=200_000)
+def _english_terms(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A non-Han word's exact-view terms (one per position; empty: dropped) and word-view
+    terms, as the two analyzers make them."""
+    parts = tuple(fold_accents(part.lower()) for part in _ALNUM.findall(word))
+    terms = []
+    for part in (word, *_SPLIT_PARTS.split(word)) if _SPLIT_PARTS.search(word) else (word,):
+        if part:
+            term = _normalize_word(fold_accents(part.lower()))
+            if term and (term not in _STOPS or "." in part):
+                terms.append(_stem(term))
+    return parts, tuple(terms)
 
 
 def word_analyzer(han: bool = True):

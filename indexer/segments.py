@@ -19,6 +19,7 @@ them all into the index at once (:func:`commit_segments`), so nothing is visible
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -27,11 +28,14 @@ import struct
 import zlib
 from array import array
 from collections.abc import Callable, Iterable
-from operator import sub
+from hashlib import md5
+from operator import itemgetter, sub
 from pickle import dumps
 
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb.filetables import _lengths as _RECORD_LENGTHS
+from whoosh.filedb.filetables import md5_hash
 from whoosh.formats import Positions
 from whoosh.system import pack_int as _pack_int
 from whoosh.system import pack_long as _pack_long
@@ -111,33 +115,40 @@ class SegmentBuilder:
 
     def _add_terms(self, name: str, field, value, views: dict) -> int:
         """Gather the field's postings for the current document; returns its length."""
-        docnum = self.docnum
-        postings = self.postings[name]
         if name in WORD_VIEW_FIELDS or name in EXACT_VIEW_FIELDS:
             analysed = views.get(value)
             if analysed is None:
                 analysed = views[value] = index_views(value)
             if name in WORD_VIEW_FIELDS:
-                items = [(term, _frequency_value(count)) for term, count in analysed[0].items()]
+                counts = analysed[0]
+                terms, values = counts.keys(), map(_FREQUENCY_VALUES.__getitem__, counts.values())
+                length = sum(counts.values())
             else:
-                items = [(term, _positions_value(positions)) for term, positions in analysed[1].items()]
+                positions = analysed[1]
+                terms = positions.keys()
+                values = map(_POSITIONS_VALUES.__getitem__, map(tuple, positions.values()))
+                length = sum(map(len, positions.values()))
         else:  # identifiers, dates and the like: Whoosh's own analysis, remembered per value
             cache_key = (name, value if isinstance(value, str) else repr(value))
-            items = self._plain_terms.get(cache_key)
-            if items is None:
-                items = [(term, (vbytes, weight, freq)) for term, freq, weight, vbytes in field.index(value)]
+            found = self._plain_terms.get(cache_key)
+            if found is None:
+                items = list(field.index(value))
+                found = ([term for term, _freq, _weight, _vbytes in items],
+                         [(vbytes, weight) for _term, _freq, weight, vbytes in items],
+                         sum(freq for _term, freq, _weight, _vbytes in items))
                 if len(self._plain_terms) > 50_000:
                     self._plain_terms.clear()
-                self._plain_terms[cache_key] = items
-        length = 0
-        for term, posting in items:
-            entry = postings.get(term)
+                self._plain_terms[cache_key] = found
+            terms, values, length = found
+        docnum, postings = self.docnum, self.postings[name]
+        get = postings.get
+        for term, posting in zip(terms, values):
+            entry = get(term)
             if entry is None:
                 postings[term] = [docnum, posting]
             else:
                 entry += (docnum, posting)
-            length += posting[2]
-        self.postings_count += len(items)
+        self.postings_count += len(terms)
         return length
 
     def memory(self) -> int:
@@ -162,13 +173,16 @@ class SegmentBuilder:
             postfile, table = fieldwriter._postfile, fieldwriter._tindex
             fixed_size = field.format.fixed_value_size()
             offset = postfile.tell()
+            keys, infos = [], []
             for term in sorted(terms):
                 entry = terms[term]
                 write = _write_one_posting if len(entry) == 2 else _write_postings
                 blob, info = write(offset, fixed_size, entry, lengths)
                 postfile.write(blob)
                 offset += len(blob)
-                table.add(fieldid + (term.encode("utf-8") if isinstance(term, str) else term), info)
+                keys.append(fieldid + (term.encode("utf-8") if isinstance(term, str) else term))
+                infos.append(info)
+            _add_to_table(table, keys, infos)
             fieldwriter.finish_field()
             terms.clear()
         fieldwriter.close()
@@ -182,6 +196,33 @@ class SegmentBuilder:
         return segment
 
 
+_weight_of, _bytes_of = itemgetter(1), itemgetter(0)
+
+
+def _add_to_table(table, keys: list, values: list) -> None:
+    """``OrderedHashWriter.add`` for many sorted keys: one write, the same records, hashes and
+    key index."""
+    if table.hashfn is not md5_hash:  # pragma: no cover - W3Codec's term tables use md5
+        for key, value in zip(keys, values):
+            table.add(key, value)
+        return
+    dbfile, buckets, index = table.dbfile, table.buckets, table.index
+    position, last = dbfile.tell(), table.lastkey
+    records = []
+    for key, value in zip(keys, values):
+        if key <= last:
+            raise ValueError(f"Keys must increase: {last!r}..{key!r}")
+        index.append(position)
+        record = _RECORD_LENGTHS.pack(len(key), len(value)) + key + value
+        records.append(record)
+        hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")  # = md5_hash(key)
+        buckets[hashed & 255].append((hashed, position))
+        position += len(record)
+        last = key
+    dbfile.write(b"".join(records))
+    table.lastkey = last
+
+
 def _write_postings(offset: int, fixed_size, entry: list, lengths: list) -> tuple[bytes, bytes]:
     """One term's postings as ``W3PostingsWriter`` writes them, a block at a time (it takes
     them one at a time): the bytes for the postings file at ``offset``, and the term's
@@ -193,25 +234,26 @@ def _write_postings(offset: int, fixed_size, entry: list, lengths: list) -> tupl
     for start in range(0, count, BLOCK_LIMIT):
         ids = docnums[start : start + BLOCK_LIMIT]
         block_values = values[start : start + BLOCK_LIMIT]
-        weights = array("f", [value[1] for value in block_values])
-        if all(weight == 1.0 for weight in weights):
+        given_weights = list(map(_weight_of, block_values))
+        weights = array("f", given_weights)  # as the codec holds them
+        if weights.count(1.0) == len(weights):
             mini_weights = None
-        elif all(weight == weights[0] for weight in weights):
+        elif weights.count(weights[0]) == len(weights):
             mini_weights = weights[0]
         else:
             mini_weights = tuple(weights)
         if fixed_size is None or fixed_size < 0:
-            mini_values = tuple(value[0] for value in block_values if value[0])
+            mini_values = tuple(filter(None, map(_bytes_of, block_values)))
         elif fixed_size == 0:
             mini_values = None
         else:
-            mini_values = b"".join(value[0] for value in block_values if value[0])
+            mini_values = b"".join(filter(None, map(_bytes_of, block_values)))
         data = dumps((tuple(map(sub, ids, (0, *ids[:-1]))), mini_weights, mini_values), 2)
         compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
         if compression:
             data = zlib.compress(data, compression)
-        block_max_weight = max(0, max(value[1] for value in block_values))
-        known = [length for length in map(lengths.__getitem__, ids) if length]
+        block_max_weight = max(0, max(given_weights))
+        known = list(filter(None, map(lengths.__getitem__, ids)))
         block_min = min(known) if known else None
         block_max = max(known) if known else 0
         info = dumps((len(ids), ids[-1], block_max_weight, compression, length_to_byte(block_min),
@@ -231,7 +273,7 @@ def _write_postings(offset: int, fixed_size, entry: list, lengths: list) -> tupl
 
 def _write_one_posting(offset: int, fixed_size, entry: list, lengths: list) -> tuple[bytes, bytes]:
     """:func:`_write_postings` for a term in one document (half the terms of a segment)."""
-    docnum, (vbytes, weight, _count) = entry
+    docnum, (vbytes, weight) = entry
     stored_weight = array("f", (weight,))[0]
     if fixed_size is None or fixed_size < 0:
         mini_values = (vbytes,) if vbytes else ()
@@ -252,28 +294,23 @@ def _write_one_posting(offset: int, fixed_size, entry: list, lengths: list) -> t
         _pack_long(offset) + _pack_int(len(blob))
 
 
-# Posting values: (encoded bytes, weight, frequency), shared by every posting that has them.
-_frequencies: dict[int, tuple] = {}
-_single_positions: dict[int, tuple] = {}
+class _Values(dict):
+    """Posting values, (encoded bytes, weight), made once and shared by every posting that has
+    them: ``_FREQUENCY_VALUES[count]``, ``_POSITIONS_VALUES[tuple of positions]``."""
 
+    def __init__(self, encode) -> None:
+        super().__init__()
+        self.encode = encode
 
-def _frequency_value(count: int) -> tuple:
-    value = _frequencies.get(count)
-    if value is None:
-        value = _frequencies[count] = (_pack_uint(count), float(count), count)
-    return value
-
-
-def _positions_value(positions: list[int]) -> tuple:
-    if len(positions) == 1:
-        value = _single_positions.get(positions[0])
-        if value is None:
-            value = _single_positions[positions[0]] = (_POSITIONS.encode(positions), 1.0, 1)
+    def __missing__(self, key):
+        if len(self) > 1_000_000:
+            self.clear()
+        value = self[key] = self.encode(key)
         return value
-    return (_POSITIONS.encode(positions), float(len(positions)), len(positions))
 
 
-_POSITIONS = Positions()
+_FREQUENCY_VALUES = _Values(lambda count: (_pack_uint(count), float(count)))
+_POSITIONS_VALUES = _Values(lambda positions, encode=Positions().encode: (encode(positions), float(len(positions))))
 
 
 # ------------------------------------------------------------------ committing
@@ -310,13 +347,21 @@ def _build_here(storage, indexname, schema, documents, memory_mb, next_batch: Ca
     limit = memory_mb * 1024 * 1024
     segments, builder = [], SegmentBuilder(storage, indexname, schema)
     batches = iter(next_batch, None) if next_batch else _batches(documents)
-    for batch in batches:
-        for document in batch:
-            builder.add(document)
-        if builder.memory() > limit:
-            segments.append(builder.finish())
-            builder = SegmentBuilder(storage, indexname, schema)
-    segments.append(builder.finish())
+    # Millions of small lists and tuples, none in a cycle: the cyclic collector would walk them
+    # again and again (~15% of a build) and can free nothing; it is paused until the end.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for batch in batches:
+            for document in batch:
+                builder.add(document)
+            if builder.memory() > limit:
+                segments.append(builder.finish())
+                builder = SegmentBuilder(storage, indexname, schema)
+        segments.append(builder.finish())
+    finally:
+        if collecting:
+            gc.enable()
     return [segment for segment in segments if segment is not None]
 
 
