@@ -53,6 +53,12 @@ BATCH_DOCUMENTS = 200
 _pack_uint = struct.Struct("!I").pack
 _TERM_INFO = W3TermInfo._struct
 BLOCK_LIMIT, COMPRESSION = 128, 3  # W3Codec's defaults, which huiyi uses
+# Whoosh pickles a block's (ids, weights, values) with protocol 2, which writes each bytes value
+# as a call to codecs.encode on a latin-1 string. Protocol 4 writes bytes as bytes: on Chinese
+# text blocks are 45% smaller after compression, pickling 3.5× faster, and reading them back
+# (every query) 3.5× faster. Readers unpickle whatever protocol they find, so the index is still
+# a Whoosh index.
+BLOCK_PICKLE = 4
 
 # Rough bytes of memory per gathered posting and per distinct term (measured on CCTV text:
 # a posting is two list slots, a term its key, dict slot and list).
@@ -248,7 +254,7 @@ def _write_postings(offset: int, fixed_size, entry: list, lengths: list) -> tupl
             mini_values = None
         else:
             mini_values = b"".join(filter(None, map(_bytes_of, block_values)))
-        data = dumps((tuple(map(sub, ids, (0, *ids[:-1]))), mini_weights, mini_values), 2)
+        data = dumps((tuple(map(sub, ids, (0, *ids[:-1]))), mini_weights, mini_values), BLOCK_PICKLE)
         compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
         if compression:
             data = zlib.compress(data, compression)
@@ -281,7 +287,7 @@ def _write_one_posting(offset: int, fixed_size, entry: list, lengths: list) -> t
         mini_values = None
     else:
         mini_values = vbytes
-    data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), 2)
+    data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), BLOCK_PICKLE)
     compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
     if compression:
         data = zlib.compress(data, compression)
@@ -310,7 +316,8 @@ class _Values(dict):
 
 
 _FREQUENCY_VALUES = _Values(lambda count: (_pack_uint(count), float(count)))
-_POSITIONS_VALUES = _Values(lambda positions, encode=Positions().encode: (encode(positions), float(len(positions))))
+_encode_positions = Positions().encode
+_POSITIONS_VALUES = _Values(lambda positions: (_encode_positions(positions), float(len(positions))))
 
 
 # ------------------------------------------------------------------ committing
