@@ -282,7 +282,7 @@ def build_index(
     index_dir: str | os.PathLike | None = None,
     imports: Sequence[ImportSpec] = (),
     procs: int | None = None,
-    memory_mb: int = 256,
+    memory_mb: int = 1024,
     rebuild: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> BuildSummary:

@@ -144,8 +144,9 @@ class _ProgressLine:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch instead of updating changed files.")
 @click.option("--procs", type=click.IntRange(min=1), default=None, help="Processes for analysis (default: CPU count).")
-@click.option("--memory", "memory_mb", type=click.IntRange(min=32), default=256, show_default=True,
-              help="Memory per process for sorting postings, in MB.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=32), default=1024, show_default=True,
+              help="Memory for gathering postings, all processes together, in MB; a process that fills its "
+                   "share writes a segment and starts another.")
 @click.option("--from", "import_format", type=click.Choice(["jsonl", "csv", "txt"]), default=None,
               help="PATHS are files of rows to import (.jsonl/.csv, optionally .gz), or folders of plain text "
                    "(txt), not records.")
