@@ -223,3 +223,19 @@ def test_multi_segment_index_of_undated_records_has_facets_and_stats(tmp_path):
         stats = engine.stats()
     assert results.facets["year"] == (("", 12),) and stats.by_year == (("(none)", 12),)
     assert stats.passages == 12 and stats.meetings == 12
+
+
+def test_parallel_build_reports_what_the_workers_read(tmp_path):
+    records = {f"{n:02d}.txt": record(f"合作化 item{n}") for n in range(10)}
+    records["odd.txt"] = "**Dates of Meeting:** 1955\n\n**Source Note:** extra\n\n**Remarks:**\n\nodd one\n"
+    corpus = write_records(tmp_path / "c", records)
+    (corpus / "empty.txt").write_text("", encoding="utf-8")
+    seen = []
+    summary = build_index([corpus], tmp_path / "ix", procs=2, on_progress=seen.append)
+    assert (summary.files, summary.meetings, summary.passages) == (12, 11, 12)  # the extra field is a remark
+    assert [problem.file.endswith("empty.txt") for problem in summary.failed] == [True]
+    assert summary.warnings >= 1
+    assert [progress.files_done for progress in seen] == list(range(1, 13))
+    assert seen[-1].bytes_done == seen[-1].bytes_total
+    manifest = json.loads((tmp_path / "ix" / MANIFEST).read_text(encoding="utf-8"))
+    assert len(manifest["files"]) == 12 and manifest["passages"] == 12
