@@ -310,7 +310,7 @@ class _Values(dict):
         self.encode = encode
 
     def __missing__(self, key):
-        if len(self) > 1_000_000:
+        if len(self) > 100_000:  # ~20 MB; a value made again is only a little time
             self.clear()
         value = self[key] = self.encode(key)
         return value
@@ -366,6 +366,7 @@ def _build_here(storage, indexname, schema, documents, memory_mb, next_batch: Ca
             if builder.memory() > limit:
                 segments.append(builder.finish())
                 builder = SegmentBuilder(storage, indexname, schema)
+                gc.collect()  # the finished writers' few cycles, while the collector is paused
         segments.append(builder.finish())
     finally:
         if collecting:

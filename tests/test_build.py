@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from corpus.importers import ImportError_, import_rows, parse_mapping
 from indexer.build import MANIFEST, ImportSpec, IndexLockedError, _Lock, build_index
+from indexer.storage import open_index
 from search import Engine
 from search.cli import main
 
@@ -98,22 +99,25 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("procs", [1, 2])
-def test_killed_build_leaves_the_previous_index_searchable(tmp_path, procs):
+@pytest.mark.parametrize(("procs", "mode"), [(1, "rebuild"), (2, "rebuild"), (2, "update")])
+def test_killed_build_leaves_the_previous_index_searchable(tmp_path, procs, mode):
     corpus = write_records(tmp_path / "c", {"old.txt": record("oldword")})
     index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, procs=1)
     big = write_records(tmp_path / "big", {f"{n:04d}.txt": record(f"农业生产合作社的发展第{n}次 " * 40 + f"new{n}")
                                              for n in range(3000)})
     process = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "index", str(big), "--index", str(index_dir), "--rebuild", "-q",
-         "--procs", str(procs)],
+        [sys.executable, "-m", "search.cli", "index", str(big), "--index", str(index_dir), "-q", "--procs", str(procs)]
+        + (["--rebuild"] if mode == "rebuild" else []),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.time() + 60
-    while not list(tmp_path.glob(".ix.building-*")) and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    if mode == "rebuild":
+        deadline = time.time() + 60
+        while not list(tmp_path.glob(".ix.building-*")) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+    else:  # an update writes its new segments into the index folder, committed only at the end
+        time.sleep(1.5)
     assert process.poll() is None, "the build finished before it could be interrupted"
     workers = _children(process.pid)
     assert len(workers) == (procs if procs > 1 else 0)
@@ -125,8 +129,15 @@ def test_killed_build_leaves_the_previous_index_searchable(tmp_path, procs):
     assert not any(map(_alive, workers)), "indexing processes outlived the killed build"
     assert found(index_dir, "oldword") == ["old"]
     assert found(index_dir, "new1") == []
-    build_index([corpus], index_dir, procs=1)  # the next build cleans up and works
+    if mode == "update":  # the killed workers' unfinished files are in the index folder …
+        assert any((index_dir / "MAIN.tmp").iterdir())
+    (corpus / "more.txt").write_text(record("moreword"), encoding="utf-8")
+    build_index([corpus], index_dir, procs=1)  # … and the next build cleans up and works
     assert not list(tmp_path.glob(".ix.building-*"))
+    committed = {segment.segment_id() for segment in open_index(index_dir)._segments()}
+    assert {path.name.split(".")[0] for path in index_dir.glob("*.seg")} == committed
+    assert not (index_dir / "MAIN.tmp").exists()
+    assert found(index_dir, "oldword") == ["old"] and found(index_dir, "moreword") == ["more"]
 
 
 def test_index_of_another_version_is_rebuilt(tmp_path):
