@@ -7,9 +7,11 @@ For huiyi's index (two exact-view terms per Han character) that was most of a bu
 segment's postings are gathered in memory, term by term (documents arrive in docnum order, so
 each term's postings are already sorted), and written with the same codec a block at a time,
 analysed by :func:`indexer.analysis.index_views` (one pass for both views) instead of a Token
-through the analyzer chain per term. The files are the ones Whoosh's writer makes from the same
-documents, byte for byte (``tests/test_segments.py`` compares them), so reading, searching and
-later updates by Whoosh are unchanged.
+through the analyzer chain per term. The segment holds what Whoosh's writer makes of the same
+documents: the same terms, postings and statistics, and stored fields, lengths and columns byte
+for byte (``tests/test_segments.py`` compares them); only the posting blocks are pickled with a
+newer protocol (see ``BLOCK_PICKLE``). Reading, searching and later updates by Whoosh are
+unchanged.
 
 Parallel builds: worker processes (forked after jieba is loaded, so they share its dictionary)
 take batches of documents from a queue, each writing its own segments; when a worker's postings
