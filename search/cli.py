@@ -167,7 +167,7 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
     from corpus.importers import parse_mapping
     from indexer.analysis import add_user_dictionary
     from indexer.build import ImportSpec, build_index
-    from search.engine import UsageError
+    from corpus.errors import UsageError
 
     for path in user_dicts:
         add_user_dictionary(path)
