@@ -347,8 +347,9 @@ def commit_segments(ix, segments: list, deletions: Iterable[tuple[str, str]] = (
 def build_segments(storage, indexname: str, schema, documents: Iterable[dict], procs: int,
                    memory_mb: int) -> list:
     """Write ``documents`` as new segments of the index in ``storage`` with ``procs`` processes;
-    returns the segments, not yet committed."""
-    if procs <= 1:
+    returns the segments, not yet committed. Without ``fork`` (Windows) one process does it all:
+    workers must inherit the loaded jieba and the open index."""
+    if procs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return _build_here(storage, indexname, schema, documents, memory_mb)
     return _build_in_workers(storage, indexname, schema, documents, procs, memory_mb)
 
@@ -358,7 +359,7 @@ def _build_here(storage, indexname, schema, documents, memory_mb, next_batch: Ca
     segments, builder = [], SegmentBuilder(storage, indexname, schema)
     batches = iter(next_batch, None) if next_batch else _batches(documents)
     # Millions of small lists and tuples, none in a cycle: the cyclic collector would walk them
-    # again and again (~15% of a build) and can free nothing; it is paused until the end.
+    # again and again (~15% of a build) to free almost nothing; it is paused until the end.
     collecting = gc.isenabled()
     gc.disable()
     try:
