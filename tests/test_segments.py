@@ -129,6 +129,29 @@ def test_builder_writes_what_whoosh_writes(tmp_path):
     assert_same_index(builder_written(tmp_path / "ours", documents), whoosh_written(tmp_path / "whoosh", documents))
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.sets(st.binary(min_size=1, max_size=12), max_size=400))
+def test_term_table_hashes_are_whooshs_bytes(keys):
+    """The terms table's hash tables, written a bucket at a time, are the bytes Whoosh writes
+    a slot at a time (collisions included: 400 keys over 256 buckets)."""
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.filedb.filetables import OrderedHashWriter
+
+    from indexer.segments import _write_hashes
+
+    written = []
+    for fast in (False, True):
+        storage = RamStorage()
+        table = OrderedHashWriter(storage.create_file("t"))
+        for key in sorted(keys):
+            table.add(key, b"v" + key)
+        if fast:
+            table._write_hashes = lambda table=table: _write_hashes(table)
+        table.close()
+        written.append(storage.open_file("t").read())
+    assert written[0] == written[1]
+
+
 def test_terms_in_more_documents_than_a_block_holds(tmp_path):
     documents = [dict(document, passage_id=f"{document['passage_id']}-{copy}")
                  for copy in range(7) for document in sample_documents()]
