@@ -18,27 +18,20 @@ original text, and folding a substring gives the same characters as folding the 
 
 from __future__ import annotations
 
-import gc
-import logging
-import marshal
-import os
 import re
-import sys
-import tempfile
-import threading
 import unicodedata
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 from operator import add
-from pathlib import Path
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
 from corpus.text import fold_width
+
+from .dictionary import segmenter, user_dictionaries
 
 ANALYZER_VERSION = "3"
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
@@ -98,99 +91,6 @@ def fold_accents(word: str) -> str:
 # ---------------------------------------------------------------- jieba
 
 
-DEFAULT_USER_DICT = "period_words.txt"
-_jieba_lock = threading.Lock()
-_segmenter = None
-_user_dicts: list[str] = []
-
-
-def user_dictionary_path() -> Path:
-    return Path(str(resources.files("indexer") / "data" / DEFAULT_USER_DICT))
-
-
-def segmenter():
-    """The process's one jieba tokenizer: loaded once, from jieba's cache, quietly."""
-    global _segmenter
-    if _segmenter is None:
-        with _jieba_lock:
-            if _segmenter is None:
-                jieba = _import_jieba()
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                # The 500,000-entry dictionary holds no cycles: the cyclic collector is paused
-                # while it is built (it would otherwise run over it again and again; ~10% of the
-                # load) and the result frozen, so later collections do not walk it and forked
-                # workers do not write to its pages.
-                collecting = gc.isenabled()
-                gc.disable()
-                try:
-                    if not load_jieba_cache(tokenizer):
-                        tokenizer.initialize()  # builds and writes the cache
-                    tokenizer.load_userdict(str(user_dictionary_path()))
-                    for path in _user_dicts:
-                        tokenizer.load_userdict(path)
-                finally:
-                    if collecting:
-                        gc.enable()
-                gc.freeze()
-                _segmenter = tokenizer
-    return _segmenter
-
-
-def _import_jieba():
-    """Import jieba without ``pkg_resources``.
-
-    jieba imports ``pkg_resources`` only to open its own data files and falls back to a plain
-    ``open()`` when it is missing; importing it costs 0.1 s at every start (Python 3.11 venvs
-    ship setuptools, newer setuptools also warn that it is deprecated). So it is hidden while
-    jieba is first imported."""
-    if "jieba" in sys.modules:
-        return sys.modules["jieba"]
-    hide = "pkg_resources" not in sys.modules
-    if hide:
-        sys.modules["pkg_resources"] = None  # makes "import pkg_resources" raise ImportError
-    try:
-        import jieba
-    finally:
-        if hide:
-            del sys.modules["pkg_resources"]
-    return jieba
-
-
-def load_jieba_cache(tokenizer) -> bool:
-    """Load jieba's default dictionary from the cache file jieba writes, as jieba would.
-
-    jieba reads it with ``marshal.load(file)``, which takes the file a few bytes at a time:
-    0.58 s, the largest fixed cost of every huiyi command. Reading the file whole and then
-    unmarshalling takes 0.2 s. Returns False (and leaves the tokenizer alone) when there is no
-    usable cache, so that ``tokenizer.initialize()`` builds one."""
-    import jieba
-
-    if tokenizer.dictionary != jieba.DEFAULT_DICT or tokenizer.cache_file or tokenizer.initialized:
-        return False
-    path = os.path.join(tokenizer.tmp_dir or tempfile.gettempdir(), "jieba.cache")
-    try:
-        with open(path, "rb") as handle:
-            freq, total = marshal.loads(handle.read())
-    except (OSError, ValueError, EOFError, TypeError):
-        return False
-    if not isinstance(freq, dict) or not isinstance(total, int):
-        return False
-    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
-    return True
-
-
-def add_user_dictionary(path: str | Path) -> None:
-    """Extend jieba's vocabulary with a user file (jieba format: ``word [freq] [tag]`` a line)."""
-    path = str(Path(path).resolve())
-    if path in _user_dicts:
-        return
-    _user_dicts.append(path)
-    _segment_cache.clear()
-    if _segmenter is not None:
-        _segmenter.load_userdict(path)
-
-
 class _SegmentCache:
     """Recent Han runs and their segmentation: the word and quote fields of a passage, and the
     excerpt highlighter after a search, all ask for the same runs; jieba runs once for them."""
@@ -232,6 +132,11 @@ class _SegmentCache:
 
 
 _segment_cache = _SegmentCache()
+
+
+def forget_segmentations() -> None:
+    """Drop remembered segmentations (the vocabulary has changed)."""
+    _segment_cache.clear()
 
 
 # ---------------------------------------------------------------- tokenizer
@@ -485,5 +390,5 @@ def analyzer_settings() -> dict:
         "word": "jieba precise mode + dictionary sub-words; English lowercase, accent fold, Porter stem, stopwords",
         "exact": "one position per Han character, with the bigram starting there; English lowercase, accent fold, "
                  "unstemmed",
-        "user_dictionaries": list(_user_dicts),
+        "user_dictionaries": user_dictionaries(),
     }

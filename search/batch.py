@@ -213,7 +213,7 @@ def run_batch(
         outcomes: Iterable[BatchResult] = map(_run_one, queries)
         pool = None
     else:
-        from indexer.analysis import segmenter
+        from indexer.dictionary import segmenter
 
         segmenter()  # loaded once here, shared by the forked workers
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)

@@ -165,7 +165,7 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
 
     An existing index is updated: new and changed files are (re)indexed, removed files dropped."""
     from corpus.importers import parse_mapping
-    from indexer.analysis import add_user_dictionary
+    from indexer.dictionary import add_user_dictionary
     from indexer.build import ImportSpec, build_index
     from corpus.errors import UsageError
 

@@ -7,7 +7,8 @@ longest of its jieba words that do occur.
 
 from __future__ import annotations
 
-from indexer.analysis import fold, segmenter, word_analyzer
+from indexer.analysis import fold, word_analyzer
+from indexer.dictionary import segmenter
 
 _word = word_analyzer()
 

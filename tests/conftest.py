@@ -1,5 +1,7 @@
 """Shared fixtures: real indexes built with real jieba in temporary folders."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,12 @@ from indexer.build import build_index
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "corpus" / "samples"
 SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def pytest_configure(config):
+    """huiyi's cache (jieba's dictionary trie) in a fresh folder: the suite makes its own and
+    never reads one a user's huiyi left behind; subprocesses inherit it."""
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="huiyi-test-cache-")
 
 
 def pytest_addoption(parser):
