@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from corpus.sources import iter_record_files, read_record
 from .analysis import ANALYZER_VERSION, analyzer_settings, fold
 from .dictionary import add_user_dictionary, segmenter
 from .passages import language_of, meeting_fields, passages_of
-from .schema import SCHEMA_VERSION, make_schema
+from .schema import DIGEST_SIZE, SCHEMA_VERSION, make_schema
 from .segments import build_segments, commit_segments
 from .storage import open_index
 
@@ -109,6 +110,8 @@ class BuildSummary:
     changed: int
     removed: int
     unchanged: int
+    passages_written: int
+    passages_deleted: int
     failed: tuple[Problem, ...]
     warnings: int
     seconds: float
@@ -147,8 +150,15 @@ def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
             quote_spans=[list(span) for span in passage.quote_spans],
             length=len(passage.text),
         )
+        document["digest"] = passage_digest(document)
         documents.append(document)
     return documents
+
+
+def passage_digest(document: dict) -> bytes:
+    """A digest of everything a passage's document holds (its file, meeting and text): equal
+    digests mean an update can leave the indexed passage as it is."""
+    return hashlib.blake2b(repr(document).encode("utf-8", "surrogatepass"), digest_size=DIGEST_SIZE).digest()
 
 
 # ------------------------------------------------------------------ sources
@@ -339,15 +349,43 @@ def _documents(units: list[_Unit], on_progress, started, files: dict, counts: di
 
 
 def _write(ix, units: list[_Unit], procs: int, memory_mb: int, on_progress, started, files: dict,
-           deletions=()) -> dict:
-    """Analyse and write ``units`` as new segments, then commit them (and ``deletions``)."""
-    counts = {"failed": [], "warnings": 0, "problems": []}
+           deletions=(), indexed: dict | None = None) -> dict:
+    """Analyse and write ``units`` as new segments, then commit them (and ``deletions``).
+
+    ``indexed``: digest → numbers of the indexed passages of ``units``; a passage whose digest
+    is there stays as it is, and the indexed passages no passage matched are deleted."""
+    counts = {"failed": [], "warnings": 0, "problems": [], "written": 0, "deleted": 0}
     if units:  # load jieba once, before any worker is forked; not at all with nothing to read
         segmenter(whole=sum(unit.size for unit in units) > WHOLE_DICTIONARY_BYTES)
-    documents = _documents(units, on_progress, started, files, counts)
+    documents = _not_indexed(_documents(units, on_progress, started, files, counts), indexed or {}, counts)
     segments = build_segments(ix.storage, ix.indexname, ix.schema, documents, procs, memory_mb)
-    commit_segments(ix, segments, deletions)
+    stale = [docnum for docnums in (indexed or {}).values() for docnum in docnums]
+    counts["deleted"] += len(stale)
+    commit_segments(ix, segments, deletions, stale)
     return counts
+
+
+def _not_indexed(documents, indexed: dict, counts: dict):
+    """The documents whose passage is not in the index as it is; ``indexed`` keeps the rest."""
+    for document in documents:
+        docnums = indexed.get(document["digest"])
+        if docnums:
+            docnums.pop()
+            continue
+        counts["written"] += 1
+        yield document
+
+
+def _indexed_digests(ix, file_keys: list[str]) -> dict[bytes, list[int]]:
+    """digest → document numbers, for the passages of these files in the index."""
+    found = defaultdict(list)
+    with ix.reader() as reader:
+        digests = reader.column_reader("digest")
+        for key in file_keys:
+            if ("file_key", key) in reader:
+                for docnum in reader.postings("file_key", key).all_ids():
+                    found[digests[docnum]].append(docnum)
+    return found
 
 
 def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started) -> BuildSummary:
@@ -367,6 +405,7 @@ def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress,
     return BuildSummary(
         index_dir=str(index_dir), mode="full", files=len(units), meetings=manifest["meetings"],
         passages=manifest["passages"], added=len(units), changed=0, removed=0, unchanged=0,
+        passages_written=counts["written"], passages_deleted=0,
         failed=tuple(counts["failed"]), warnings=counts["warnings"], seconds=time.perf_counter() - started,
         problems=tuple(counts["problems"]),
     )
@@ -378,14 +417,15 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     todo = [unit for unit in units if known.get(unit.key, {}).get("hash") != unit.digest]
     added = sum(1 for unit in todo if unit.key not in known)
     removed = [key for key in known if key not in current]
-    counts = {"failed": [], "warnings": 0, "problems": []}
+    counts = {"failed": [], "warnings": 0, "problems": [], "written": 0, "deleted": 0}
     if todo or removed:
-        deletions = [("file_key", key) for key in removed + [unit.key for unit in todo if unit.key in known]]
-        for key in removed:
-            known.pop(key)
+        deletions = [("file_key", key) for key in removed]
+        dropped = sum(known.pop(key).get("passages", 0) for key in removed)
         ix = open_index(index_dir)
+        indexed = _indexed_digests(ix, [unit.key for unit in todo if unit.key in known])
         counts = _write(ix, todo, procs if len(todo) > 50 else 1, memory_mb, on_progress, started, known,
-                        deletions)
+                        deletions, indexed)
+        counts["deleted"] += dropped
         ix.close()
     elapsed = time.perf_counter() - started
     new_manifest = _new_manifest(paths, imports, known, manifest.get("build_seconds", elapsed))
@@ -396,7 +436,8 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     return BuildSummary(
         index_dir=str(index_dir), mode="update", files=len(units), meetings=new_manifest["meetings"],
         passages=new_manifest["passages"], added=added, changed=len(todo) - added, removed=len(removed),
-        unchanged=len(units) - len(todo), failed=tuple(counts["failed"]), warnings=counts["warnings"],
+        unchanged=len(units) - len(todo), passages_written=counts["written"], passages_deleted=counts["deleted"],
+        failed=tuple(counts["failed"]), warnings=counts["warnings"],
         seconds=elapsed, problems=tuple(counts["problems"]),
     )
 

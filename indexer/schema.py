@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from whoosh.columns import NumericColumn
+from whoosh.columns import FixedBytesColumn, NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, word_analyzer
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 # Fields a query can name, and the index fields they search.
 TEXT_FIELDS = ("word", "exact", "quote", "quote_exact")
 META_TEXT_FIELDS = ("speaker", "type", "place", "attendee")
 DATE_FIELDS = ("year", "fullyear", "month", "fullmonth", "day")
+DIGEST_SIZE = 16
 
 
 def make_schema() -> Schema:
@@ -60,4 +61,7 @@ def make_schema() -> Schema:
         start=STORED,
         end=STORED,
         length=COLUMN(NumericColumn("i")),
+        # what the passage was indexed from (see indexer.build.passage_digest): an update
+        # re-indexes only the passages of a changed file that changed
+        digest=COLUMN(FixedBytesColumn(DIGEST_SIZE)),
     )

@@ -347,14 +347,18 @@ _POSITIONS_VALUES = _Values(lambda positions: (_encode_positions(positions), flo
 # ------------------------------------------------------------------ committing
 
 
-def commit_segments(ix, segments: list, deletions: Iterable[tuple[str, str]] = ()) -> None:
-    """Make new segments part of the index, with deletions, in one Whoosh commit (atomic: a
-    reader sees the index before or after, never between). Small existing segments are merged
-    as Whoosh would merge them."""
+def commit_segments(ix, segments: list, deletions: Iterable[tuple[str, str]] = (),
+                    docnums: Iterable[int] = ()) -> None:
+    """Make new segments part of the index, with deletions (by term, and by the document
+    numbers of a reader of this generation), in one Whoosh commit (atomic: a reader sees the
+    index before or after, never between). Small existing segments are merged as Whoosh would
+    merge them."""
     writer = ix.writer()
     try:
         for fieldname, text in deletions:
             writer.delete_by_term(fieldname, text)
+        for docnum in docnums:
+            writer.delete_document(docnum)
     except BaseException:
         writer.cancel()
         raise

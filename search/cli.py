@@ -188,7 +188,8 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
     if not quiet:
         if summary.mode == "update":
             change = (f"updated: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
-                      f"{summary.unchanged} unchanged; ")
+                      f"{summary.unchanged} unchanged files ({_plural(summary.passages_written, 'passage')} "
+                      f"indexed, {summary.passages_deleted} deleted); ")
         else:
             change = "built from scratch; "
         click.echo(

@@ -50,13 +50,49 @@ def test_update_adds_changes_and_removes(tmp_path):
     assert rebuilt.mode == "full" and found(index_dir, "delta") == ["d"]
 
 
+def indexed_passages(index_dir) -> list[tuple]:
+    """(passage id, text, year, position) of every live passage, sorted."""
+    ix = open_index(index_dir)
+    with ix.searcher() as searcher:
+        fields = [searcher.stored_fields(docnum) for docnum in searcher.document_numbers()]
+    ix.close()
+    return sorted((f["passage_id"], f["text"], f.get("start"), f["position"]) for f in fields)
+
+
+def test_an_update_reindexes_only_the_passages_that_changed(tmp_path):
+    rows = [{"id": f"r{n}", "year": str(1950 + n % 5), "text": f"第{n}段：paragraph {n} one.\n\nParagraph {n} two."}
+            for n in range(40)]
+
+    def write(rows):
+        path = tmp_path / "rows.jsonl"
+        path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows), encoding="utf-8")
+        return [ImportSpec(str(path), "jsonl", parse_mapping("text=text,date=year,id=id"))]
+
+    build_index(None, tmp_path / "ix", imports=write(rows), procs=1)
+    rows[3] = dict(rows[3], text="第3段：paragraph 3 one.\n\nParagraph 3 revised.")  # one passage of two
+    rows[7] = dict(rows[7], year="1999")  # the meeting's date: both its passages
+    del rows[9]  # a row removed: its two passages
+    rows.append({"id": "r40", "year": "1960", "text": "An appended row."})  # one passage
+    rows.append(dict(rows[0], id="r41"))  # a copy of a row under another id: two passages
+    imports = write(rows)
+    update = build_index(None, tmp_path / "ix", imports=imports, procs=1)
+    assert (update.changed, update.passages_written, update.passages_deleted) == (1, 6, 5)
+    build_index(None, tmp_path / "fresh", imports=imports, procs=1)
+    assert indexed_passages(tmp_path / "ix") == indexed_passages(tmp_path / "fresh")
+    assert update.passages == len(indexed_passages(tmp_path / "fresh")) == 81
+    assert found(tmp_path / "ix", "revised") == ["rows/r3"] and found(tmp_path / "ix", "date:1999") == ["rows/r7", "rows/r7"]
+    assert found(tmp_path / "ix", "appended") == ["rows/r40"] and found(tmp_path / "ix", '"paragraph 9 one"') == []
+    again = build_index(None, tmp_path / "ix", imports=imports, procs=1)
+    assert (again.passages_written, again.passages_deleted) == (0, 0)
+
+
 def test_update_summary_on_the_command_line(tmp_path):
     corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
     runner = CliRunner()
     runner.invoke(main, ["index", str(corpus), "--index", str(tmp_path / "ix"), "-q"])
     (corpus / "b.txt").write_text(record("beta"), encoding="utf-8")
     result = runner.invoke(main, ["index", str(corpus), "--index", str(tmp_path / "ix")])
-    assert "updated: 1 added, 0 changed, 0 removed, 1 unchanged" in result.stderr
+    assert "updated: 1 added, 0 changed, 0 removed, 1 unchanged files (1 passage indexed, 0 deleted)" in result.stderr
 
 
 def test_parallel_build_finds_the_same(tmp_path):
