@@ -154,3 +154,41 @@ def test_example_script_writes_counts_per_year(tmp_path, sample_index):
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rows[1]["query"] == "合作化" and int(rows[1]["passages"]) > 0
     assert sum(int(rows[1][c]) for c in rows[1] if c.isdigit()) == int(rows[1]["passages"])
+
+
+def test_every_worker_takes_queries_and_the_order_is_kept(sample_index):
+    """The calling process and its helpers share the queries; results come back in order."""
+    from search.batch import run_batch
+
+    queries = [BatchQuery(str(n), query) for n, query in enumerate(QUERIES * 20)]
+    results = list(run_batch(sample_index, queries, workers=3, limit=2))
+    assert [r.query.id for r in results] == [q.id for q in queries]
+    with Engine.open(sample_index) as engine:
+        alone = list(engine.batch(queries, limit=2))
+    assert [(r.error, r.results and r.results.hits) for r in results] == \
+        [(r.error, r.results and r.results.hits) for r in alone]
+
+
+@pytest.mark.parametrize("how, words", [("raise", "failed: RuntimeError: a bug"), ("kill", "died")])
+def test_a_batch_worker_that_fails_stops_the_batch(sample_index, monkeypatch, how, words):
+    import os
+    import signal
+    import time
+
+    from search import batch
+    from search.batch import BatchWorkerError, run_batch
+
+    parent, real = os.getpid(), batch._run_one
+
+    def failing_in_a_helper(query):
+        if os.getpid() == parent:
+            time.sleep(0.02)  # the helper surely takes some of the queries
+            return real(query)
+        if how == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(batch, "_run_one", failing_in_a_helper)
+    queries = [BatchQuery(str(n), "合作化") for n in range(40)]
+    with pytest.raises(BatchWorkerError, match=words):
+        list(run_batch(sample_index, queries, workers=2))
