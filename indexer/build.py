@@ -125,6 +125,8 @@ def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
     """The Whoosh documents (one per passage) of a meeting."""
     shared = meeting_fields(meeting)
     type_key = fold(meeting.type)
+    # the digest of what each document is made from: this meeting's fields, then the passage
+    meeting_digest = hashlib.blake2b(_digestible((file_key, shared)), digest_size=DIGEST_SIZE)
     documents = []
     for passage in passages_of(meeting):
         document = dict(shared)
@@ -150,15 +152,18 @@ def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
             quote_spans=[list(span) for span in passage.quote_spans],
             length=len(passage.text),
         )
-        document["digest"] = passage_digest(document)
+        digest = meeting_digest.copy()
+        digest.update(_digestible(passage))
+        document["digest"] = digest.digest()
         documents.append(document)
     return documents
 
 
-def passage_digest(document: dict) -> bytes:
-    """A digest of everything a passage's document holds (its file, meeting and text): equal
-    digests mean an update can leave the indexed passage as it is."""
-    return hashlib.blake2b(repr(document).encode("utf-8", "surrogatepass"), digest_size=DIGEST_SIZE).digest()
+def _digestible(value) -> bytes:
+    """The bytes a passage digest is made of. Equal digests mean an update can leave an
+    indexed passage as it is: a document is made from its file key, its meeting's fields and
+    its ``Passage`` alone (a new analyzer or schema rebuilds the index anyway)."""
+    return repr(value).encode("utf-8", "surrogatepass")
 
 
 # ------------------------------------------------------------------ sources
