@@ -638,7 +638,8 @@ def report(data: dict) -> list[dict]:
               f"{row['mb_s']:>8.3f}{row['passages_s']:>12,.0f}{human_bytes(row['peak_rss']):>11}"
               f"{human_bytes(row.get('index_bytes')):>11}  {same}")
     if "tantivy" not in systems:
-        print(f"{LABELS['tantivy']:<24}  skipped: tantivy is not installed (pip install tantivy; benchmark only)")
+        why = "not asked for (--systems)" if have("tantivy") else "tantivy is not installed (pip install tantivy; benchmark only)"
+        print(f"{LABELS['tantivy']:<24}  skipped: {why}")
     huiyi = systems.get("huiyi")
     if huiyi:
         if huiyi["stats_passages"] != huiyi["passages"]:
