@@ -353,18 +353,23 @@ def _documents(units: list[_Unit], on_progress, started, files: dict, counts: di
             on_progress(Progress(number, len(units), done_bytes, total, started))
 
 
+def _new_counts() -> dict:
+    """What reading and writing report: problems, and passages written and deleted."""
+    return {"failed": [], "warnings": 0, "problems": [], "written": 0, "deleted": 0}
+
+
 def _write(ix, units: list[_Unit], procs: int, memory_mb: int, on_progress, started, files: dict,
            deletions=(), indexed: dict | None = None) -> dict:
     """Analyse and write ``units`` as new segments, then commit them (and ``deletions``).
 
     ``indexed``: digest → numbers of the indexed passages of ``units``; a passage whose digest
     is there stays as it is, and the indexed passages no passage matched are deleted."""
-    counts = {"failed": [], "warnings": 0, "problems": [], "written": 0, "deleted": 0}
+    counts, indexed = _new_counts(), indexed or {}
     if units:  # load jieba once, before any worker is forked; not at all with nothing to read
         segmenter(whole=sum(unit.size for unit in units) > WHOLE_DICTIONARY_BYTES)
-    documents = _not_indexed(_documents(units, on_progress, started, files, counts), indexed or {}, counts)
+    documents = _not_indexed(_documents(units, on_progress, started, files, counts), indexed, counts)
     segments = build_segments(ix.storage, ix.indexname, ix.schema, documents, procs, memory_mb)
-    stale = [docnum for docnums in (indexed or {}).values() for docnum in docnums]
+    stale = [docnum for docnums in indexed.values() for docnum in docnums]
     counts["deleted"] += len(stale)
     commit_segments(ix, segments, deletions, stale)
     return counts
@@ -422,7 +427,7 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     todo = [unit for unit in units if known.get(unit.key, {}).get("hash") != unit.digest]
     added = sum(1 for unit in todo if unit.key not in known)
     removed = [key for key in known if key not in current]
-    counts = {"failed": [], "warnings": 0, "problems": [], "written": 0, "deleted": 0}
+    counts = _new_counts()
     if todo or removed:
         deletions = [("file_key", key) for key in removed]
         dropped = sum(known.pop(key).get("passages", 0) for key in removed)

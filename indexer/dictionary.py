@@ -3,8 +3,8 @@
 jieba keeps its dictionary (~500,000 words and word prefixes) in a dict it unmarshals at
 start: 0.2 s, the largest fixed cost of a Chinese search, a batch or a small update. Yet
 segmenting a text only ever looks up substrings of that text. So huiyi also keeps the
-dictionary, with the bundled and user word lists applied, in a marisa trie file (1.3 MB,
-read in ~1 ms), and before jieba builds a sentence's word graph copies into jieba's dict the
+dictionary, with the bundled and user word lists applied, in a marisa trie file (3 MB
+with the frequencies, read in ~1 ms), and before jieba builds a sentence's word graph copies into jieba's dict the
 words that start at each of its characters. jieba then sees exactly the entries the whole
 dictionary would have given it for that sentence, so it segments word for word the same
 (tested), at ~0.7 µs more per character: a large build asks for the whole dictionary.

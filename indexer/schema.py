@@ -61,7 +61,7 @@ def make_schema() -> Schema:
         start=STORED,
         end=STORED,
         length=COLUMN(NumericColumn("i")),
-        # what the passage was indexed from (see indexer.build.passage_digest): an update
+        # what the passage was indexed from (see indexer.build.documents_of): an update
         # re-indexes only the passages of a changed file that changed
         digest=COLUMN(FixedBytesColumn(DIGEST_SIZE)),
     )
