@@ -7,6 +7,7 @@ any number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -14,6 +15,8 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -230,31 +233,31 @@ def run_batch(
     options = {"limit": limit, "counts_only": counts_only, "width": width, "expand": expand}
     forking = workers > 1 and len(queries) > 1 and "fork" in multiprocessing.get_all_start_methods()
     helpers = []
-    if forking:
-        from indexer.dictionary import segmenter
+    try:  # from the first fork on: whatever happens, no helper outlives the batch
+        if forking:
+            from indexer.dictionary import segmenter
 
-        segmenter()  # loaded once here, shared by the forked helpers
-        context = multiprocessing.get_context("fork")
-        counter = context.Value("q", 0)
-        for _ in range(min(workers, len(queries)) - 1):
-            receiving, sending = context.Pipe(duplex=False)
-            helper = context.Process(target=_helper, daemon=True,
-                                     args=(str(index_dir), options, render, queries, counter, sending))
-            helper.start()
-            sending.close()
-            helpers.append((helper, receiving))
-        next_query = functools.partial(_take, counter)
-    else:
-        next_query = iter(range(len(queries))).__next__
-    _init_worker(str(index_dir), options, render)
-    try:
+            segmenter()  # loaded once here, shared by the forked helpers
+            context = multiprocessing.get_context("fork")
+            counter = context.Value("q", 0)
+            for _ in range(min(workers, len(queries)) - 1):
+                receiving, sending = context.Pipe(duplex=False)
+                helper = context.Process(target=_helper, daemon=True,
+                                         args=(str(index_dir), options, render, queries, counter, sending))
+                helper.start()
+                sending.close()
+                helpers.append((helper, receiving))
+            next_query = functools.partial(_take, counter)
+        else:
+            next_query = iter(range(len(queries))).__next__
+        _init_worker(str(index_dir), options, render)
         yield from _in_order(queries, next_query, helpers, on_result)
     finally:
-        for helper, receiving in helpers:
-            receiving.close()
+        for helper, receiving in helpers:  # killed before their pipes close: no broken-pipe noise
             if helper.is_alive():
                 helper.kill()
             helper.join()
+            receiving.close()
         _close_worker()
 
 
@@ -297,7 +300,7 @@ def _receive(channels: dict, done: dict, timeout) -> None:
     for receiving in multiprocessing.connection.wait(list(channels), timeout):
         try:
             message = receiving.recv()
-        except EOFError:
+        except (EOFError, OSError, pickle.UnpicklingError):  # gone, perhaps in the middle of a message
             helper = channels.pop(receiving)
             helper.join()
             if helper.exitcode:
@@ -316,11 +319,13 @@ def _take(counter) -> int:
 
 
 def _helper(index_dir: str, options: dict, render, queries, counter, sending) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills helpers
     try:
         _init_worker(index_dir, options, render)
         while (index := _take(counter)) < len(queries):
             sending.send((index, _run_one(queries[index])))
     except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
-        sending.send(("failed", f"{type(error).__name__}: {error}"))
+        with contextlib.suppress(OSError):  # unless the parent is gone
+            sending.send(("failed", f"{type(error).__name__}: {error}"))
     finally:
         sending.close()

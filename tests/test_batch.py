@@ -192,3 +192,24 @@ def test_a_batch_worker_that_fails_stops_the_batch(sample_index, monkeypatch, ho
     queries = [BatchQuery(str(n), "合作化") for n in range(40)]
     with pytest.raises(BatchWorkerError, match=words):
         list(run_batch(sample_index, queries, workers=2))
+
+
+def test_no_helper_outlives_a_batch_that_cannot_start(sample_index, monkeypatch):
+    """The helpers are forked before this process opens its index: if that fails, they go too."""
+    import multiprocessing
+    import os
+
+    from search import batch
+    from search.batch import run_batch
+
+    parent, real = os.getpid(), batch._init_worker
+
+    def failing_here(*args):
+        if os.getpid() == parent:
+            raise RuntimeError("cannot open")
+        real(*args)
+
+    monkeypatch.setattr(batch, "_init_worker", failing_here)
+    with pytest.raises(RuntimeError, match="cannot open"):
+        list(run_batch(sample_index, [BatchQuery(str(n), "合作化") for n in range(20)], workers=3))
+    assert multiprocessing.active_children() == []
