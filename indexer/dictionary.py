@@ -233,6 +233,12 @@ def write_trie(tokenizer, path: Path) -> bool:
     import marisa_trie
     from jieba import finalseg
 
+    try:  # where the file cannot be written, fail before the second it takes to make the trie
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(path.parent, os.W_OK):
+        return False
     try:
         trie = marisa_trie.Trie(tokenizer.FREQ.keys())
         frequencies = array.array("I", bytes(4 * len(trie)))
@@ -242,7 +248,6 @@ def write_trie(tokenizer, path: Path) -> bool:
         split_words = "\n".join(sorted(finalseg.Force_Split_Words)).encode()
         data = b"".join((_TRIE_MAGIC, _TRIE_HEADER.pack(tokenizer.total, longest, len(trie), len(split_words)),
                          frequencies.tobytes(), split_words, trie.tobytes()))
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         temporary.write_bytes(data)
         os.replace(temporary, path)

@@ -247,7 +247,8 @@ def run_batch(
                 helper.start()
                 sending.close()
                 helpers.append((helper, receiving))
-            next_query = functools.partial(_take, counter)
+            next_query = functools.partial(_take, counter, lambda: any(
+                helper.exitcode not in (None, 0) for helper, _receiving in helpers))
         else:
             next_query = iter(range(len(queries))).__next__
         _init_worker(str(index_dir), options, render)
@@ -311,18 +312,32 @@ def _receive(channels: dict, done: dict, timeout) -> None:
         done[message[0]] = message[1]
 
 
-def _take(counter) -> int:
-    with counter.get_lock():
+def _take(counter, stranded: Callable[[], bool]) -> int:
+    """The next query's number. A process killed while it holds the counter's lock never
+    releases it, so a process waiting for the lock asks ``stranded`` (has another process died?)
+    every half second instead of waiting for ever."""
+    lock = counter.get_lock()
+    while not lock.acquire(timeout=0.5):
+        if stranded():
+            raise BatchWorkerError("a batch worker died while taking a query")
+    try:
         index = counter.value
         counter.value = index + 1
+    finally:
+        lock.release()
     return index
 
 
 def _helper(index_dir: str, options: dict, render, queries, counter, sending) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills helpers
+    parent = os.getppid()
+
+    def orphaned() -> bool:  # a stranded helper is killed by its parent; an orphan goes by itself
+        return os.getppid() != parent
+
     try:
         _init_worker(index_dir, options, render)
-        while (index := _take(counter)) < len(queries):
+        while (index := _take(counter, orphaned)) < len(queries):
             sending.send((index, _run_one(queries[index])))
     except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
         with contextlib.suppress(OSError):  # unless the parent is gone

@@ -213,3 +213,47 @@ def test_no_helper_outlives_a_batch_that_cannot_start(sample_index, monkeypatch)
     with pytest.raises(RuntimeError, match="cannot open"):
         list(run_batch(sample_index, [BatchQuery(str(n), "合作化") for n in range(20)], workers=3))
     assert multiprocessing.active_children() == []
+
+
+def test_a_worker_killed_holding_the_query_counter_does_not_hang_the_batch():
+    """A lock held by a dead process is never released: the waiting process must notice."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+
+    from search.batch import BatchWorkerError, _take
+
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("q", 0)
+
+    def take_and_die():
+        counter.get_lock().acquire()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    dying = context.Process(target=take_and_die)
+    dying.start()
+    dying.join()
+    assert dying.exitcode == -signal.SIGKILL
+    outcome = []
+
+    def take():
+        try:
+            outcome.append(_take(counter, lambda: dying.exitcode is not None))
+        except BatchWorkerError as error:
+            outcome.append(error)
+
+    waiting = threading.Thread(target=take, daemon=True)
+    waiting.start()
+    waiting.join(timeout=10)
+    assert not waiting.is_alive(), "the batch waited for ever"
+    assert isinstance(outcome[0], BatchWorkerError)
+
+
+def test_the_query_counter_gives_each_number_once():
+    import multiprocessing
+
+    from search.batch import _take
+
+    counter = multiprocessing.get_context("fork").Value("q", 0)
+    assert [_take(counter, lambda: False) for _ in range(3)] == [0, 1, 2]

@@ -118,3 +118,17 @@ def test_words_a_list_keeps_apart_stay_apart(tmp_path):
     lazy = segment_in_a_new_process(text, lists, False, tmp_path)
     assert lazy == [False, whole[1]] and "王明" not in lazy[1] and "小脚女人" in lazy[1]
 
+
+
+def test_where_the_cache_cannot_be_written_no_trie_is_made(tmp_path, monkeypatch):
+    """Every lazy load would otherwise make the trie (a second) only to fail to write it."""
+    import marisa_trie
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    made = []
+    real = marisa_trie.Trie
+    monkeypatch.setattr(marisa_trie, "Trie", lambda *args: made.append(args) or real(*args))
+    tokenizer = load_segmenter([str(user_dictionary_path())], cache_dir=blocked / "huiyi")
+    assert tokenizer.whole and tokenizer.lcut("农业合作化的高潮") == ["农业合作化", "的", "高潮"]
+    assert made == []
