@@ -31,7 +31,7 @@ from whoosh.lang.porter import stem as porter_stem
 
 from corpus.text import fold_width
 
-from .dictionary import segmenter, user_dictionaries
+from .dictionary import segmenter, user_dictionaries, word_lists_digest
 
 ANALYZER_VERSION = "3"
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
@@ -391,4 +391,5 @@ def analyzer_settings() -> dict:
         "exact": "one position per Han character, with the bigram starting there; English lowercase, accent fold, "
                  "unstemmed",
         "user_dictionaries": user_dictionaries(),
+        "word_lists_digest": word_lists_digest(),
     }

@@ -18,7 +18,7 @@ import shutil
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -34,7 +34,7 @@ from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import iter_record_files, read_record
 
 from .analysis import ANALYZER_VERSION, analyzer_settings, fold
-from .dictionary import add_user_dictionary, segmenter
+from .dictionary import add_user_dictionary, segmenter, word_lists_digest
 from .passages import language_of, meeting_fields, passages_of
 from .schema import DIGEST_SIZE, SCHEMA_VERSION, make_schema
 from .segments import build_segments, commit_segments
@@ -116,6 +116,7 @@ class BuildSummary:
     warnings: int
     seconds: float
     problems: tuple[Problem, ...] = field(default=(), repr=False)
+    rebuilt_because: str = ""  # why an existing index was built again without --rebuild
 
 
 # ------------------------------------------------------------------ documents
@@ -310,13 +311,17 @@ def build_index(
     with _Lock(index_dir):
         for stale in index_dir.parent.glob(f".{index_dir.name}.building-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a killed build: we hold the lock now
-        manifest = None
+        manifest, reason = None, ""
         if (index_dir / MANIFEST).exists():
             manifest = read_manifest(index_dir)
-            if not compatible(manifest):
-                manifest, rebuild = None, True  # an index of another version is rebuilt, never mixed
+            if not compatible(manifest):  # an index of another version is rebuilt, never mixed
+                manifest, rebuild, reason = None, True, "the index was made by another version of huiyi"
         if manifest:  # an update analyses new text as the index's text was analysed
             use_user_dictionaries(manifest)
+            current = word_lists_digest()
+            if manifest.get("analyzer", {}).get("word_lists_digest", current) != current:
+                # words were added to or changed in a word list: all text is segmented anew
+                rebuild, reason = True, "the jieba word lists changed"
         paths = [str(p) for p in paths or ()]
         imports = list(imports)
         if not paths and not imports:
@@ -327,7 +332,8 @@ def build_index(
                 paths = [str(bundled_samples())]
         units = _units(paths, imports)
         if manifest is None or rebuild:
-            return _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started)
+            summary = _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started)
+            return replace(summary, rebuilt_because=reason)
         return _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started)
 
 

@@ -83,6 +83,19 @@ def _word_lists() -> list[str]:
     return [str(user_dictionary_path()), *_user_dicts]
 
 
+def word_lists_digest() -> str:
+    """A digest of the contents of the word lists jieba is given (the bundled one and
+    ``--user-dict`` files): text segmented with other words is segmented differently."""
+    digest = hashlib.sha256()
+    for path in _word_lists():
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError as error:
+            digest.update(f"unreadable {path}: {error.strerror}".encode())
+        digest.update(b"\n\0")
+    return digest.hexdigest()[:24]
+
+
 def load_segmenter(word_lists: list[str], whole: bool = False, cache_dir: Path | None = None):
     """A new jieba tokenizer with ``word_lists`` applied: lazy from the trie file, else whole."""
     jieba = _import_jieba()

@@ -191,7 +191,8 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
                       f"{summary.unchanged} unchanged files ({_plural(summary.passages_written, 'passage')} "
                       f"indexed, {summary.passages_deleted} deleted); ")
         else:
-            change = "built from scratch; "
+            change = f"built from scratch ({summary.rebuilt_because}); " if summary.rebuilt_because else \
+                "built from scratch; "
         click.echo(
             f"{change}{_plural(summary.meetings, 'meeting')}, {_plural(summary.passages, 'passage')} "
             f"in {summary.index_dir} ({summary.seconds:.1f} s); {_plural(len(summary.failed), 'file')} skipped, "

@@ -187,6 +187,44 @@ def test_index_of_another_version_is_rebuilt(tmp_path):
     assert summary.mode == "full" and found(index_dir, "alpha") == ["a"]
 
 
+def test_an_index_is_built_again_when_its_word_lists_change(tmp_path):
+    """Every passage's segmentation may change with the words jieba knows, unchanged files too;
+    a process per run, as jieba's word lists are per process."""
+    corpus = write_records(tmp_path / "c", {"a.txt": record("他们办起了穷棒子社。"), "b.txt": record("alpha")})
+    words = tmp_path / "words.txt"
+    words.write_text("穷棒 100 n\n", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    script = (
+        "import json, sys\n"
+        "from indexer.build import build_index\nfrom indexer.dictionary import add_user_dictionary\n"
+        "if len(sys.argv) > 3: add_user_dictionary(sys.argv[3])\n"
+        "summary = build_index([sys.argv[1]], sys.argv[2])\n"
+        "print(json.dumps([summary.mode, summary.rebuilt_because, summary.passages_written]))\n"
+    )
+
+    def run(*extra):
+        done = subprocess.run([sys.executable, "-c", script, str(corpus), str(index_dir), *extra],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def indexed_as_a_word(word: str) -> bool:
+        ix = open_index(index_dir)
+        try:
+            with ix.searcher() as searcher:
+                return searcher.document_number(word=word) is not None
+        finally:
+            ix.close()
+
+    assert run(str(words)) == ["full", "", 2]
+    assert run() == ["update", "", 0]  # the index's own word list is used again: nothing changed
+    assert not indexed_as_a_word("穷棒子社")
+    words.write_text("穷棒 100 n\n穷棒子社 100 n\n", encoding="utf-8")
+    assert run() == ["full", "the jieba word lists changed", 2]
+    assert run() == ["update", "", 0]
+    assert indexed_as_a_word("穷棒子社")  # unchanged files were segmented with the new word
+
+
 ROWS = [
     {"title": "1955年政府工作报告", "year": "1955", "content": "各位代表：\n\n农业合作化\n是重要的。\n\n第二段。", "who": "周恩来"},
     {"title": "Resolution", "year": "sometime", "content": "Line one.\nLine two.", "who": ""},
