@@ -27,6 +27,7 @@ _INSERTION = re.compile(r"\[[^\[\]\n]{0,500}\]")
 # Opening mark -> closing mark. A straight quote closes itself.
 QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』", "«": "»", "„": "“"}
 _CLOSERS = {close for close in QUOTE_PAIRS.values()}
+_QUOTE_MARKS = re.compile("[" + re.escape("".join(sorted(set(QUOTE_PAIRS) | _CLOSERS))) + "]")
 
 
 class _Builder:
@@ -102,7 +103,8 @@ def find_quotations(text: str, insertions: tuple[Span, ...]) -> tuple[tuple[Quot
     opener = ""
     start = 0
     depth = 0
-    for index, ch in enumerate(text):
+    for match in _QUOTE_MARKS.finditer(text):  # only quotation marks matter: skip to them
+        index, ch = match.start(), match.group()
         if not opener:
             if ch in QUOTE_PAIRS:
                 opener, start, depth = ch, index + 1, 0
