@@ -53,6 +53,35 @@ def test_lazy_segmentation_is_whole_segmentation(tokenizers, text):
     assert segmentations(lazy, text) == segmentations(whole, text)
 
 
+@pytest.fixture(scope="module")
+def jiebas_own():
+    """jieba's own Tokenizer, with the bundled word list: huiyi's replaces get_DAG and calc."""
+    from indexer.dictionary import _import_jieba
+
+    tokenizer = _import_jieba().Tokenizer()
+    tokenizer.initialize()
+    tokenizer.load_userdict(str(user_dictionary_path()))
+    return tokenizer
+
+
+MIXED_TEXT = st.lists(st.one_of(PIECES, st.sampled_from(["WTO", "G20", "3.5%", "C++", " ", "，", "x-ray", "1955年"])),
+                      max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MIXED_TEXT)
+def test_huiyis_word_graph_and_route_are_jiebas(tokenizers, jiebas_own, text):
+    whole, lazy = tokenizers
+    expected = segmentations(jiebas_own, text)
+    assert segmentations(whole, text) == expected
+    assert segmentations(lazy, text) == expected
+
+
+def test_huiyis_segmentation_of_the_sample_corpus_is_jiebas(tokenizers, jiebas_own):
+    text = "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in sorted(SAMPLES.iterdir()))
+    assert segmentations(tokenizers[0], text) == segmentations(jiebas_own, text)
+
+
 def test_lazy_segmentation_of_the_sample_corpus(tokenizers):
     whole, lazy = tokenizers
     text = "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in sorted(SAMPLES.iterdir()))
