@@ -165,6 +165,13 @@ def _tokenizer_class(jieba):
                     gc.enable()
             gc.freeze()
 
+        def add_word(self, word, freq=None, tag=None):  # jieba's names
+            """jieba's, on the whole dictionary: it marks the word's prefixes that are not in
+            the dict yet as non-words, and a lazy dict lacks real words among them."""
+            if self.trie is not None:
+                self.load_whole()
+            super().add_word(word, freq, tag)
+
         def get_DAG(self, sentence):  # jieba's name
             if self.trie is not None:
                 freq, frequencies, longest = self.FREQ, self.trie_frequencies, self.longest

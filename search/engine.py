@@ -18,6 +18,7 @@ from indexer.build import (
     read_manifest,
     use_user_dictionaries,
 )
+from indexer.dictionary import word_lists_digest
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import open_index
 
@@ -59,6 +60,10 @@ class _CountingTopCollector(TopCollector):
         return results
 
 
+WORD_LISTS_CHANGED = ("the jieba word lists changed since this index was built: Chinese words may rank "
+                      "differently (matches are unaffected) until `huiyi index` rebuilds it")
+
+
 class Engine:
     """An open index. Thread-compatible, not thread-safe: one Engine per thread or process."""
 
@@ -73,6 +78,9 @@ class Engine:
         self._ix = ix
         self._searcher = ix.searcher(weighting=CachedLengthBM25F(B=ranking.b, K1=ranking.k1))
         self._meeting_list: list[str] | None = None
+        # segmenting queries with other words than the passages were (see build_index, which rebuilds)
+        built_with = manifest.get("analyzer", {}).get("word_lists_digest")
+        self.word_lists_changed = built_with is not None and built_with != word_lists_digest()
         self._date_bounds: tuple[dt.date, dt.date] | None = None
 
     @classmethod
@@ -223,6 +231,8 @@ class Engine:
         if limit < 0 or offset < 0:
             raise UsageError("--limit and --offset must not be negative")
         node, notes, expanded = self._parse(query, expand)
+        if self.word_lists_changed:
+            notes = [*notes, WORD_LISTS_CHANGED]
         compiled = compile_query(node, self.date_bounds, self.ranking)
         searcher = self._searcher
         sortedby = None if sort == "relevance" else "start_key"

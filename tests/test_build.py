@@ -16,6 +16,7 @@ from indexer.build import MANIFEST, ImportSpec, IndexLockedError, _Lock, build_i
 from indexer.storage import open_index
 from search import Engine
 from search.cli import main
+from search.engine import WORD_LISTS_CHANGED
 
 from .conftest import write_records
 
@@ -208,6 +209,14 @@ def test_an_index_is_built_again_when_its_word_lists_change(tmp_path):
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
+    def search() -> list:
+        """The number of passages found for 穷棒子社, then the search's notes."""
+        script = ("import json, sys\nfrom search import Engine\nwith Engine.open(sys.argv[1]) as engine:\n"
+                  "    results = engine.search('穷棒子社')\nprint(json.dumps([results.total_passages, *results.notes]))\n")
+        done = subprocess.run([sys.executable, "-c", script, str(index_dir)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
     def indexed_as_a_word(word: str) -> bool:
         ix = open_index(index_dir)
         try:
@@ -220,8 +229,10 @@ def test_an_index_is_built_again_when_its_word_lists_change(tmp_path):
     assert run() == ["update", "", 0]  # the index's own word list is used again: nothing changed
     assert not indexed_as_a_word("穷棒子社")
     words.write_text("穷棒 100 n\n穷棒子社 100 n\n", encoding="utf-8")
+    assert search() == [1, WORD_LISTS_CHANGED]
     assert run() == ["full", "the jieba word lists changed", 2]
     assert run() == ["update", "", 0]
+    assert search() == [1]
     assert indexed_as_a_word("穷棒子社")  # unchanged files were segmented with the new word
 
 

@@ -161,3 +161,17 @@ def test_where_the_cache_cannot_be_written_no_trie_is_made(tmp_path, monkeypatch
     tokenizer = load_segmenter([str(user_dictionary_path())], cache_dir=blocked / "huiyi")
     assert tokenizer.whole and tokenizer.lcut("农业合作化的高潮") == ["农业合作化", "的", "高潮"]
     assert made == []
+
+
+def test_a_word_added_to_a_lazy_dictionary_keeps_the_words_it_starts_with(tokenizers, tmp_path):
+    """jieba's add_word marks the new word's prefixes missing from the dict as non-words: in a
+    lazy dict, 中华人民 would be one of them."""
+    whole, _lazy = tokenizers
+    lists = [str(user_dictionary_path())]
+    load_segmenter(lists, cache_dir=tmp_path)  # writes the trie file
+    lazy = load_segmenter(lists, cache_dir=tmp_path)
+    assert not lazy.whole and "中华人民" not in lazy.FREQ
+    lazy.add_word("中华人民共和国万岁", 10)
+    assert lazy.whole
+    assert lazy.FREQ["中华人民"] == whole.FREQ["中华人民"] > 0
+    assert lazy.lcut("中华人民共和国万岁") == ["中华人民共和国万岁"]
