@@ -34,7 +34,12 @@ from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import iter_record_files, read_record
 
 from .analysis import ANALYZER_VERSION, analyzer_settings, fold
-from .dictionary import add_user_dictionary, segmenter, word_lists_digest
+from .dictionary import (
+    add_user_dictionary,
+    reload_if_word_lists_changed,
+    segmenter,
+    word_lists_digest,
+)
 from .passages import language_of, meeting_fields, passages_of
 from .schema import DIGEST_SIZE, SCHEMA_VERSION, make_schema
 from .segments import build_segments, commit_segments
@@ -312,14 +317,16 @@ def build_index(
         for stale in index_dir.parent.glob(f".{index_dir.name}.building-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a killed build: we hold the lock now
         manifest, reason = None, ""
+        reload_if_word_lists_changed()  # a word list edited since this process loaded jieba
         if (index_dir / MANIFEST).exists():
             manifest = read_manifest(index_dir)
             if not compatible(manifest):  # an index of another version is rebuilt, never mixed
-                manifest, rebuild, reason = None, True, "the index was made by another version of huiyi"
+                reason = "" if rebuild else "the index was made by another version of huiyi"
+                manifest, rebuild = None, True
         if manifest:  # an update analyses new text as the index's text was analysed
             use_user_dictionaries(manifest)
             current = word_lists_digest()
-            if manifest.get("analyzer", {}).get("word_lists_digest", current) != current:
+            if not rebuild and manifest.get("analyzer", {}).get("word_lists_digest", current) != current:
                 # words were added to or changed in a word list: all text is segmented anew
                 rebuild, reason = True, "the jieba word lists changed"
         paths = [str(p) for p in paths or ()]

@@ -75,6 +75,8 @@ def add_user_dictionary(path: str | Path) -> None:
     forget_segmentations()
     with _lock:
         if _segmenter is not None and _segmenter.whole:
+            _segmenter.word_lists = tuple(_word_lists())
+            _segmenter.word_lists_digest = _files_digest(_segmenter.word_lists)
             _segmenter.load_userdict(path)
         else:
             _segmenter = None  # a lazy one is made for one set of word lists: load again
@@ -85,10 +87,43 @@ def _word_lists() -> list[str]:
 
 
 def word_lists_digest() -> str:
-    """A digest of the contents of the word lists jieba is given (the bundled one and
-    ``--user-dict`` files): text segmented with other words is segmented differently."""
+    """What this process segments with, as a digest: jieba's dictionary (version, file) and the
+    contents of the word lists (the bundled one and ``--user-dict`` files), as the loaded
+    segmenter read them, else as they are now. Text segmented with other words is segmented
+    differently."""
+    with _lock:
+        if _segmenter is not None:
+            return _segmenter.word_lists_digest
+    return _files_digest(_word_lists())
+
+
+def reload_if_word_lists_changed() -> bool:
+    """Drop the loaded segmenter if a word list changed on disk since it was loaded (a long
+    process: a notebook, a test); True if it did."""
+    global _segmenter
+    with _lock:
+        if _segmenter is None or _segmenter.word_lists_digest == _files_digest(_word_lists()):
+            return False
+        _segmenter = None
+    from .analysis import forget_segmentations
+
+    forget_segmentations()
+    return True
+
+
+def _files_digest(word_lists: list[str]) -> str:
+    """Without importing jieba (an English search need not): its version and dictionary file."""
+    from importlib.metadata import PackageNotFoundError, version
+    from importlib.util import find_spec
+
     digest = hashlib.sha256()
-    for path in _word_lists():
+    try:
+        spec = find_spec("jieba")
+        main = os.stat(os.path.join(os.path.dirname(spec.origin), "dict.txt"))
+        digest.update(f"jieba {version('jieba')} {main.st_size} {main.st_mtime_ns}\n".encode())
+    except (PackageNotFoundError, AttributeError, TypeError, OSError) as error:
+        digest.update(f"jieba: {error}\n".encode())
+    for path in word_lists:
         try:
             digest.update(Path(path).read_bytes())
         except OSError as error:
@@ -103,6 +138,7 @@ def load_segmenter(word_lists: list[str], whole: bool = False, cache_dir: Path |
     jieba.setLogLevel(logging.WARNING)
     tokenizer = _tokenizer_class(jieba)()
     tokenizer.word_lists = tuple(word_lists)
+    tokenizer.word_lists_digest = _files_digest(word_lists)  # as read now, just before loading
     path = trie_path(word_lists, cache_dir)
     if not whole and path is not None and tokenizer.load_trie(path):
         return tokenizer
@@ -130,6 +166,7 @@ def _tokenizer_class(jieba):
 
     class Tokenizer(jieba.Tokenizer):
         word_lists: tuple[str, ...] = ()
+        word_lists_digest = ""  # of the jieba dictionary and word lists it was loaded with
         trie = None
         trie_frequencies = None
         longest = 0

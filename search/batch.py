@@ -243,7 +243,8 @@ def run_batch(
             for _ in range(min(workers, len(queries)) - 1):
                 receiving, sending = context.Pipe(duplex=False)
                 helper = context.Process(target=_helper, daemon=True,
-                                         args=(str(index_dir), options, render, queries, counter, sending))
+                                         args=(str(index_dir), options, render, queries, counter, sending,
+                                               os.getpid()))
                 helper.start()
                 sending.close()
                 helpers.append((helper, receiving))
@@ -328,9 +329,8 @@ def _take(counter, stranded: Callable[[], bool]) -> int:
     return index
 
 
-def _helper(index_dir: str, options: dict, render, queries, counter, sending) -> None:
+def _helper(index_dir: str, options: dict, render, queries, counter, sending, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills helpers
-    parent = os.getppid()
 
     def orphaned() -> bool:  # a stranded helper is killed by its parent; an orphan goes by itself
         return os.getppid() != parent

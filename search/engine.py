@@ -18,7 +18,7 @@ from indexer.build import (
     read_manifest,
     use_user_dictionaries,
 )
-from indexer.dictionary import word_lists_digest
+from indexer.dictionary import reload_if_word_lists_changed, word_lists_digest
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import open_index
 
@@ -99,6 +99,7 @@ class Engine:
                 f"reads {SCHEMA_VERSION}/{ANALYZER_VERSION}; rebuild it with: huiyi index --rebuild --index {index_dir}"
             )
         use_user_dictionaries(manifest)
+        reload_if_word_lists_changed()
         try:
             ix = open_index(index_dir)
         except (WhooshIndexError, OSError, ValueError, EOFError) as error:

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -215,12 +216,28 @@ def test_no_helper_outlives_a_batch_that_cannot_start(sample_index, monkeypatch)
     assert multiprocessing.active_children() == []
 
 
+def _raised_in_time(call, seconds: float = 30):
+    """What ``call`` raised, or returned; fails if it is still waiting after ``seconds``."""
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(call())
+        except Exception as error:  # noqa: BLE001 - the test looks at it
+            outcome.append(error)
+
+    running = threading.Thread(target=run, daemon=True)
+    running.start()
+    running.join(timeout=seconds)
+    assert not running.is_alive(), "the batch waited for ever"
+    return outcome[0]
+
+
 def test_a_worker_killed_holding_the_query_counter_does_not_hang_the_batch():
     """A lock held by a dead process is never released: the waiting process must notice."""
     import multiprocessing
     import os
     import signal
-    import threading
 
     from search.batch import BatchWorkerError, _take
 
@@ -235,19 +252,7 @@ def test_a_worker_killed_holding_the_query_counter_does_not_hang_the_batch():
     dying.start()
     dying.join()
     assert dying.exitcode == -signal.SIGKILL
-    outcome = []
-
-    def take():
-        try:
-            outcome.append(_take(counter, lambda: dying.exitcode is not None))
-        except BatchWorkerError as error:
-            outcome.append(error)
-
-    waiting = threading.Thread(target=take, daemon=True)
-    waiting.start()
-    waiting.join(timeout=10)
-    assert not waiting.is_alive(), "the batch waited for ever"
-    assert isinstance(outcome[0], BatchWorkerError)
+    assert isinstance(_raised_in_time(lambda: _take(counter, lambda: dying.exitcode is not None)), BatchWorkerError)
 
 
 def test_the_query_counter_gives_each_number_once():
@@ -257,3 +262,23 @@ def test_the_query_counter_gives_each_number_once():
 
     counter = multiprocessing.get_context("fork").Value("q", 0)
     assert [_take(counter, lambda: False) for _ in range(3)] == [0, 1, 2]
+
+
+def test_a_batch_whose_helper_dies_holding_the_query_counter_stops_with_an_error(sample_index, monkeypatch):
+    import os
+    import signal
+
+    from search import batch
+    from search.batch import BatchWorkerError, run_batch
+
+    parent, real = os.getpid(), batch._take
+
+    def dying_in_a_helper(counter, stranded):
+        if os.getpid() != parent:
+            counter.get_lock().acquire()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(counter, stranded)
+
+    monkeypatch.setattr(batch, "_take", dying_in_a_helper)
+    queries = [BatchQuery(str(n), "合作化") for n in range(40)]
+    assert isinstance(_raised_in_time(lambda: list(run_batch(sample_index, queries, workers=2))), BatchWorkerError)

@@ -188,13 +188,27 @@ def test_index_of_another_version_is_rebuilt(tmp_path):
     assert summary.mode == "full" and found(index_dir, "alpha") == ["a"]
 
 
+def indexed_as_a_word(index_dir, word: str) -> bool:
+    ix = open_index(index_dir)
+    try:
+        with ix.searcher() as searcher:
+            return searcher.document_number(word=word) is not None
+    finally:
+        ix.close()
+
+
+def word_list_case(tmp_path):
+    """(corpus, word list, index folder): 穷棒子社 is one word only once the list says so."""
+    words = tmp_path / "words.txt"
+    words.write_text("穷棒 100 n\n", encoding="utf-8")
+    corpus = write_records(tmp_path / "c", {"a.txt": record("他们办起了穷棒子社。"), "b.txt": record("alpha")})
+    return corpus, words, tmp_path / "ix"
+
+
 def test_an_index_is_built_again_when_its_word_lists_change(tmp_path):
     """Every passage's segmentation may change with the words jieba knows, unchanged files too;
     a process per run, as jieba's word lists are per process."""
-    corpus = write_records(tmp_path / "c", {"a.txt": record("他们办起了穷棒子社。"), "b.txt": record("alpha")})
-    words = tmp_path / "words.txt"
-    words.write_text("穷棒 100 n\n", encoding="utf-8")
-    index_dir = tmp_path / "ix"
+    corpus, words, index_dir = word_list_case(tmp_path)
     script = (
         "import json, sys\n"
         "from indexer.build import build_index\nfrom indexer.dictionary import add_user_dictionary\n"
@@ -217,23 +231,38 @@ def test_an_index_is_built_again_when_its_word_lists_change(tmp_path):
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    def indexed_as_a_word(word: str) -> bool:
-        ix = open_index(index_dir)
-        try:
-            with ix.searcher() as searcher:
-                return searcher.document_number(word=word) is not None
-        finally:
-            ix.close()
-
     assert run(str(words)) == ["full", "", 2]
     assert run() == ["update", "", 0]  # the index's own word list is used again: nothing changed
-    assert not indexed_as_a_word("穷棒子社")
+    assert not indexed_as_a_word(index_dir, "穷棒子社")
     words.write_text("穷棒 100 n\n穷棒子社 100 n\n", encoding="utf-8")
     assert search() == [1, WORD_LISTS_CHANGED]
     assert run() == ["full", "the jieba word lists changed", 2]
     assert run() == ["update", "", 0]
     assert search() == [1]
-    assert indexed_as_a_word("穷棒子社")  # unchanged files were segmented with the new word
+    assert indexed_as_a_word(index_dir, "穷棒子社")  # unchanged files were segmented with the new word
+
+
+def test_a_word_list_edited_while_a_process_runs_is_read_again(tmp_path):
+    """One process (a notebook): the rebuild after the edit segments with the new words, and the
+    manifest records them, so the next update does not rebuild again."""
+    corpus, words, index_dir = word_list_case(tmp_path)
+    script = (
+        "import json, sys\nfrom pathlib import Path\n"
+        "from indexer.build import build_index\nfrom indexer.dictionary import add_user_dictionary\n"
+        "corpus, index_dir, words = sys.argv[1:]\n"
+        "add_user_dictionary(words)\n"
+        "first = build_index([corpus], index_dir)\n"
+        "Path(words).write_text('穷棒 100 n\\n穷棒子社 100 n\\n', encoding='utf-8')\n"
+        "second = build_index([corpus], index_dir)\n"
+        "third = build_index([corpus], index_dir, rebuild=True)\n"
+        "fourth = build_index([corpus], index_dir)\n"
+        "print(json.dumps([first.mode, second.mode, second.rebuilt_because, third.rebuilt_because, fourth.mode]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(corpus), str(index_dir), str(words)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["full", "full", "the jieba word lists changed", "", "update"]
+    assert indexed_as_a_word(index_dir, "穷棒子社")
 
 
 ROWS = [

@@ -75,6 +75,13 @@ def test_huiyis_word_graph_and_route_are_jiebas(tokenizers, jiebas_own, text):
     expected = segmentations(jiebas_own, text)
     assert segmentations(whole, text) == expected
     assert segmentations(lazy, text) == expected
+    graph = jiebas_own.get_DAG(text)
+    for ours in (whole, lazy):
+        assert dict(ours.get_DAG(text)) == graph
+        route, expected_route = {}, {}
+        ours.calc(text, ours.get_DAG(text), route)
+        jiebas_own.calc(text, graph, expected_route)
+        assert route == expected_route  # the same floats, not just the same best path
 
 
 def test_huiyis_segmentation_of_the_sample_corpus_is_jiebas(tokenizers, jiebas_own):
