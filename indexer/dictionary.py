@@ -112,16 +112,17 @@ def reload_if_word_lists_changed() -> bool:
 
 
 def _files_digest(word_lists: list[str]) -> str:
-    """Without importing jieba (an English search need not): its version and dictionary file."""
-    from importlib.metadata import PackageNotFoundError, version
+    """Without importing jieba (an English search need not): its code and dictionary files
+    stand for its version (a new jieba replaces them)."""
     from importlib.util import find_spec
 
     digest = hashlib.sha256()
     try:
-        spec = find_spec("jieba")
-        main = os.stat(os.path.join(os.path.dirname(spec.origin), "dict.txt"))
-        digest.update(f"jieba {version('jieba')} {main.st_size} {main.st_mtime_ns}\n".encode())
-    except (PackageNotFoundError, AttributeError, TypeError, OSError) as error:
+        package = os.path.dirname(find_spec("jieba").origin)
+        for name in ("__init__.py", "dict.txt"):
+            stat = os.stat(os.path.join(package, name))
+            digest.update(f"jieba/{name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    except (AttributeError, TypeError, OSError) as error:
         digest.update(f"jieba: {error}\n".encode())
     for path in word_lists:
         try:
