@@ -27,6 +27,8 @@ _INSERTION = re.compile(r"\[[^\[\]\n]{0,500}\]")
 # Opening mark -> closing mark. A straight quote closes itself.
 QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』", "«": "»", "„": "“"}
 _CLOSERS = {close for close in QUOTE_PAIRS.values()}
+_BLANKS = re.compile(r"[ \t\u00a0]+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")
 _QUOTE_MARKS = re.compile("[" + re.escape("".join(sorted(set(QUOTE_PAIRS) | _CLOSERS))) + "]")
 
 
@@ -55,7 +57,7 @@ class _Builder:
 
 def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
     """Clean one paragraph; returns it and whether a quotation was left open at its end."""
-    raw = re.sub(r"[ \t\u00a0]+", " ", raw).strip()
+    raw = _BLANKS.sub(" ", raw).strip()
     out = _Builder()
     footnotes: list[FootnoteMark] = []
     references: list[CrossReference] = []
@@ -134,5 +136,5 @@ def _quotation(text: str, start: int, end: int, insertions: tuple[Span, ...], cl
     if cursor < end:
         parts.append(Span(cursor, end))
     words = " ".join(text[p.start : p.end].strip() for p in parts)
-    words = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(words.split()))
+    words = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(words.split()))
     return Quotation(start, end, tuple(parts), words, closed)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
-_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_WIDTH[0x3000] = 0x20  # ideographic space
+WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+WIDTH_TABLE[0x3000] = 0x20  # ideographic space
 
 
 def fold_width(text: str) -> str:
     """Full-width ASCII forms (``１９５５``, ``ＡＰＣ``) to their ASCII twins, one for one."""
-    return text.translate(_WIDTH)
+    return text.translate(WIDTH_TABLE)
 
 
 def is_han(ch: str) -> bool:

@@ -29,7 +29,7 @@ from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
-from corpus.text import fold_width
+from corpus.text import WIDTH_TABLE
 
 from .dictionary import segmenter, user_dictionaries, word_lists_digest
 
@@ -70,9 +70,22 @@ def _t2s_table() -> dict[int, int]:
     return table
 
 
+# Every character either fold changes: full-width forms (U+3000, U+FF01–FF5E) and the Han of the
+# t2s table (U+3400–FAFF). Text without any (most English) is returned as it is.
+_FOLDABLE = re.compile("[\u3000\u3400-\ufaff\uff01-\uff5e]")
+
+
 def fold(text: str) -> str:
     """Full-width→half-width and Traditional→Simplified, one character for one character."""
-    return fold_width(text).translate(_t2s_table())
+    if _FOLDABLE.search(text) is None:
+        return text
+    return text.translate(_fold_table())
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, int]:
+    """Both folds in one table (one pass): their characters do not overlap."""
+    return {**_t2s_table(), **WIDTH_TABLE}
 
 
 @lru_cache(maxsize=65536)

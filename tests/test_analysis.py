@@ -28,6 +28,18 @@ MIXED = st.text(
 
 @settings(max_examples=300, deadline=None)
 @given(MIXED)
+@example("a\u3000b")  # one kind of foldable character alone
+@example("ＡＰＣ 1955")
+@example("農業 ok")
+def test_folding_is_width_then_traditional_to_simplified(text):
+    from corpus.text import fold_width
+    from indexer.analysis import _t2s_table
+
+    assert fold(text) == fold_width(text).translate(_t2s_table())
+
+
+@settings(max_examples=300, deadline=None)
+@given(MIXED)
 def test_folding_keeps_lengths(text):
     assert len(fold(text)) == len(text)
     assert fold(text[3:9]) == fold(text)[3:9]  # context-free: a substring folds as it does in place
