@@ -101,12 +101,18 @@ def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
 
 def find_quotations(text: str, insertions: tuple[Span, ...]) -> tuple[tuple[Quotation, ...], bool]:
     """Top-level quoted spans; nested marks inside a quotation are part of it."""
+    marks = ((match.start(), match.group()) for match in _QUOTE_MARKS.finditer(text))
+    return quotations_at(text, marks, insertions)
+
+
+def quotations_at(text: str, characters, insertions: tuple[Span, ...]) -> tuple[tuple[Quotation, ...], bool]:
+    """:func:`find_quotations` over ``characters``, (index, character) pairs of ``text`` in order:
+    its quotation marks are enough (any other character leaves the state as it is)."""
     quotations: list[Quotation] = []
     opener = ""
     start = 0
     depth = 0
-    for match in _QUOTE_MARKS.finditer(text):  # only quotation marks matter: skip to them
-        index, ch = match.start(), match.group()
+    for index, ch in characters:
         if not opener:
             if ch in QUOTE_PAIRS:
                 opener, start, depth = ch, index + 1, 0

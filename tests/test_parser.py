@@ -269,29 +269,6 @@ def test_bold_label_mid_line_is_text():
     assert meeting.extra_fields == ()
 
 
-def _quotations_a_character_at_a_time(text: str, insertions):
-    """The reference: find_quotations as first written, looking at every character."""
-    from corpus.inline import QUOTE_PAIRS, _quotation
-
-    quotations, opener, start, depth = [], "", 0, 0
-    for index, ch in enumerate(text):
-        if not opener:
-            if ch in QUOTE_PAIRS:
-                opener, start, depth = ch, index + 1, 0
-            continue
-        closer = QUOTE_PAIRS[opener]
-        if ch == closer and opener != closer and depth:
-            depth -= 1
-        elif ch == closer:
-            quotations.append(_quotation(text, start, index, insertions, closed=True))
-            opener = ""
-        elif ch == opener and opener != closer:
-            depth += 1
-    if opener:
-        quotations.append(_quotation(text, start, len(text), insertions, closed=False))
-    return tuple(quotations), bool(opener)
-
-
 _QUOTED_TEXT = st.lists(st.sampled_from(list('"“”「」『』«»„ ab农业.[]') + ["[i.e., x]", "合作化"]), max_size=30).map("".join)
 
 
@@ -300,8 +277,8 @@ _QUOTED_TEXT = st.lists(st.sampled_from(list('"“”「」『』«»„ ab农�
 def test_quotations_are_found_as_a_character_by_character_scan_finds_them(text):
     import re
 
-    from corpus.inline import find_quotations
+    from corpus.inline import find_quotations, quotations_at
     from corpus.model import Span
 
     insertions = tuple(Span(m.start(), m.end()) for m in re.finditer(r"\[[^\]]*\]", text))
-    assert find_quotations(text, insertions) == _quotations_a_character_at_a_time(text, insertions)
+    assert find_quotations(text, insertions) == quotations_at(text, enumerate(text), insertions)
