@@ -11,7 +11,8 @@ dictionary would have given it for that sentence, so it segments word for word t
 
 The trie file is made from the whole dictionary the first time a lazy load finds none, in
 ``$XDG_CACHE_HOME/huiyi`` (default ``~/.cache/huiyi``), named by what it was made from
-(jieba's version and dictionary file, the word lists' contents); where it cannot be written or
+(the digest of jieba's files and the word lists' contents that an index also records, see
+``word_lists_digest``); where it cannot be written or
 read, jieba is loaded whole, as before.
 """
 
@@ -111,9 +112,10 @@ def reload_if_word_lists_changed() -> bool:
     return True
 
 
-def _files_digest(word_lists: list[str]) -> str:
-    """Without importing jieba (an English search need not): its code and dictionary files
-    stand for its version (a new jieba replaces them)."""
+def _files_digest(word_lists: list[str], strict: bool = False) -> str:
+    """Of jieba's dictionary and the contents of ``word_lists``; an unreadable list counts as
+    such (``strict``: it raises OSError). jieba is not imported (an English search need not):
+    its code and dictionary files stand for its version (a new jieba replaces them)."""
     from importlib.util import find_spec
 
     digest = hashlib.sha256()
@@ -128,6 +130,8 @@ def _files_digest(word_lists: list[str]) -> str:
         try:
             digest.update(Path(path).read_bytes())
         except OSError as error:
+            if strict:
+                raise
             digest.update(f"unreadable {path}: {error.strerror}".encode())
         digest.update(b"\n\0")
     return digest.hexdigest()[:24]
@@ -139,8 +143,11 @@ def load_segmenter(word_lists: list[str], whole: bool = False, cache_dir: Path |
     jieba.setLogLevel(logging.WARNING)
     tokenizer = _tokenizer_class(jieba)()
     tokenizer.word_lists = tuple(word_lists)
-    tokenizer.word_lists_digest = _files_digest(word_lists)  # as read now, just before loading
-    path = trie_path(word_lists, cache_dir)
+    try:  # the word lists as read now, just before loading; the trie file is named by them
+        tokenizer.word_lists_digest = _files_digest(word_lists, strict=True)
+        path = _trie_file(tokenizer.word_lists_digest, cache_dir)
+    except OSError:  # a word list cannot be read: the whole load reports it
+        tokenizer.word_lists_digest, path = _files_digest(word_lists), None
     if not whole and path is not None and tokenizer.load_trie(path):
         return tokenizer
     tokenizer.load_whole()
@@ -319,20 +326,14 @@ def cache_dir() -> Path:
 def trie_path(word_lists: list[str], folder: Path | None = None) -> Path | None:
     """The trie file for jieba's dictionary plus ``word_lists``, named by their contents
     (None when a word list cannot be read: the whole load reports it)."""
-    jieba = _import_jieba()
-    key = hashlib.sha256(f"{jieba.__version__}\n".encode())
     try:
-        stat = os.stat(_main_dictionary(jieba))
-        key.update(f"{stat.st_size} {stat.st_mtime_ns}\n".encode())
-        for path in word_lists:
-            key.update(Path(path).read_bytes() + b"\n\0")
+        return _trie_file(_files_digest(word_lists, strict=True), folder)
     except OSError:
         return None
-    return (folder or cache_dir()) / f"jieba-{key.hexdigest()[:24]}.trie"
 
 
-def _main_dictionary(jieba) -> str:
-    return os.path.join(os.path.dirname(os.path.abspath(jieba.__file__)), jieba.DEFAULT_DICT_NAME)
+def _trie_file(digest: str, folder: Path | None) -> Path:
+    return (folder or cache_dir()) / f"jieba-{digest}.trie"
 
 
 def write_trie(tokenizer, path: Path) -> bool:
