@@ -41,9 +41,8 @@ from whoosh.filedb.filetables import _pointer as _SLOT
 from whoosh.filedb.filetables import md5_hash
 from whoosh.formats import Positions
 from whoosh.system import pack_int as _pack_int
-from whoosh.system import pack_long as _pack_long
 from whoosh.system import pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import MERGE_SMALL, NO_MERGE
 
 from corpus.errors import HuiyiError
@@ -54,7 +53,10 @@ WORD_VIEW_FIELDS = frozenset({"word", "quote"})
 EXACT_VIEW_FIELDS = frozenset({"exact", "quote_exact", "speaker", "type", "place", "attendee"})
 BATCH_DOCUMENTS = 200
 _pack_uint = struct.Struct("!I").pack
-_TERM_INFO = W3TermInfo._struct
+# W3TermInfo's fields, then the postings' offset and length (``pack_long``, ``pack_int``)
+_TERM_INFO_POINTER = struct.Struct(W3TermInfo._struct.format + "qi")
+# Postings are written to the file in pieces of about this many bytes.
+_WRITE_BYTES = 1 << 22
 BLOCK_LIMIT, COMPRESSION = 128, 3  # W3Codec's defaults, which huiyi uses
 # Whoosh compresses every block of 80 bytes or more; a zlib call costs ~15 µs whatever the size,
 # and below 512 bytes it saves little: 1.1 s of the 8 s that writing 8 MB of CCTV text took, for an
@@ -90,8 +92,9 @@ class SegmentBuilder:
         self.postings_count = 0
         # field → term → [docnum, value, docnum, value, …]; value = (bytes, weight)
         self.postings: dict[str, dict] = {name: {} for name in schema.names() if schema[name].indexed}
-        # field → docnum → the field length a reader will see (Whoosh stores it as one byte)
-        self.lengths: dict[str, list] = {name: [] for name in self.postings}
+        # field → docnum → the field's length as the byte Whoosh stores (0: none); a block's
+        # and a term's shortest and longest are the bytes' min and max (the encoding is monotonic)
+        self.lengths: dict[str, bytearray] = {name: bytearray() for name in self.postings}
         self._plain_terms: dict[tuple[str, object], list] = {}
         self._fieldnames: dict[tuple, list] = {}
 
@@ -117,9 +120,9 @@ class SegmentBuilder:
                 if not field.scorable:
                     length = 0
                 lengths = self.lengths[name]
-                lengths += [None] * (docnum - len(lengths))
-                byte = length_to_byte(length) if length else 0
-                lengths.append(byte_to_length(byte) if byte else None)
+                if len(lengths) < docnum:
+                    lengths.extend(bytes(docnum - len(lengths)))
+                lengths.append(length_to_byte(length) if length else 0)
             perdoc.add_field(name, field, value if field.stored else None, length)
             column = field.column_type
             if column and value is not None:
@@ -181,21 +184,24 @@ class SegmentBuilder:
                 continue
             field = self.schema[name]
             lengths = self.lengths[name]
-            lengths += [None] * (self.docnum - len(lengths))
+            lengths.extend(bytes(self.docnum - len(lengths)))
             fieldwriter.start_field(name, field)
             fieldid = pack_ushort(fieldwriter._fieldid)
             postfile, table = fieldwriter._postfile, fieldwriter._tindex
-            fixed_size = field.format.fixed_value_size()
+            write_one, write_many = _posting_writers(field.format.fixed_value_size(), lengths)
             offset = postfile.tell()
-            keys, infos = [], []
+            keys, infos, blobs, pending = [], [], [], offset
             for term in sorted(terms):
                 entry = terms[term]
-                write = _write_one_posting if len(entry) == 2 else _write_postings
-                blob, info = write(offset, fixed_size, entry, lengths)
-                postfile.write(blob)
+                blob, info = write_one(offset, *entry) if len(entry) == 2 else write_many(offset, entry)
+                blobs.append(blob)
                 offset += len(blob)
                 keys.append(fieldid + (term.encode("utf-8") if isinstance(term, str) else term))
                 infos.append(info)
+                if offset - pending > _WRITE_BYTES:
+                    postfile.write(b"".join(blobs))
+                    blobs, pending = [], offset
+            postfile.write(b"".join(blobs))
             _add_to_table(table, keys, infos)
             fieldwriter.finish_field()
             terms.clear()
@@ -257,75 +263,85 @@ def _write_hashes(table) -> None:
         dbfile.write(b"".join(slots))
 
 
-def _write_postings(offset: int, fixed_size, entry: list, lengths: list) -> tuple[bytes, bytes]:
-    """One term's postings as ``W3PostingsWriter`` writes them, a block at a time (it takes
-    them one at a time): the bytes for the postings file at ``offset``, and the term's
-    ``W3TermInfo`` bytes."""
-    docnums, values = entry[0::2], entry[1::2]
-    count = len(docnums)
-    out = [WHOOSH3_HEADER_MAGIC]
-    total_weight, min_length, max_length, max_weight = 0.0, None, 0, 0
-    for start in range(0, count, BLOCK_LIMIT):
-        ids = docnums[start : start + BLOCK_LIMIT]
-        block_values = values[start : start + BLOCK_LIMIT]
-        given_weights = list(map(_weight_of, block_values))
-        weights = array("f", given_weights)  # as the codec holds them
-        if weights.count(1.0) == len(weights):
-            mini_weights = None
-        elif weights.count(weights[0]) == len(weights):
-            mini_weights = weights[0]
+def _posting_writers(fixed_size, lengths: bytearray):
+    """Two functions writing one term's postings as ``W3PostingsWriter`` writes them (it takes
+    them one at a time), a block at a time: ``write_many(offset, entry)`` and, for a term in one
+    document (half the terms of a segment), ``write_one(offset, docnum, value)``. Each returns
+    the bytes for the postings file at ``offset`` and the term's ``W3TermInfo`` bytes. The
+    postings' values are packed by the field format's ``fixed_size`` as the codec packs them."""
+    if fixed_size is None or fixed_size < 0:
+        def block_values(values):
+            return tuple(filter(None, map(_bytes_of, values)))
+    elif fixed_size == 0:
+        def block_values(values):
+            return None
+    else:
+        def block_values(values):
+            return b"".join(filter(None, map(_bytes_of, values)))
+    length_at = lengths.__getitem__
+
+    def write_block(ids: list, values: list, last: bool) -> tuple:
+        """A block's bytes, and its total weight, max weight and length bytes (min, max)."""
+        given = list(map(_weight_of, values))
+        if given.count(1.0) == len(given):
+            weights, total, max_weight = None, float(len(given)), 1.0
         else:
-            mini_weights = tuple(weights)
-        if fixed_size is None or fixed_size < 0:
-            mini_values = tuple(filter(None, map(_bytes_of, block_values)))
-        elif fixed_size == 0:
-            mini_values = None
-        else:
-            mini_values = b"".join(filter(None, map(_bytes_of, block_values)))
-        data = dumps((tuple(map(sub, ids, (0, *ids[:-1]))), mini_weights, mini_values), BLOCK_PICKLE)
+            stored = array("f", given)  # as the codec holds them
+            if stored.count(1.0) == len(stored):
+                weights = None
+            else:
+                weights = stored[0] if stored.count(stored[0]) == len(stored) else tuple(stored)
+            total, max_weight = sum(stored), max(0, max(given))
+        data = dumps((tuple(map(sub, ids, (0, *ids[:-1]))), weights, block_values(values)), BLOCK_PICKLE)
         compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
         if compression:
             data = zlib.compress(data, compression)
-        block_max_weight = max(0, max(given_weights))
-        known = list(filter(None, map(lengths.__getitem__, ids)))
-        block_min = min(known) if known else None
-        block_max = max(known) if known else 0
-        info = dumps((len(ids), ids[-1], block_max_weight, compression, length_to_byte(block_min),
-                      length_to_byte(block_max)), 2)
+        known = bytes(map(length_at, ids))
+        if 0 in known:
+            known = known.replace(b"\0", b"")
+        shortest, longest = (min(known), max(known)) if known else (0, 0)
+        info = dumps((len(ids), ids[-1], max_weight, compression, shortest, longest), 2)
         size = len(info) + len(data)
-        out += (_pack_int(-size if start + BLOCK_LIMIT >= count else size), info, data)
-        total_weight += sum(weights)
-        if block_min is not None:
-            min_length = block_min if min_length is None else min(min_length, block_min)
-        max_length = max(max_length, block_max)
-        max_weight = max(max_weight, block_max_weight)
-    blob = b"".join(out)
-    return blob, _TERM_INFO.pack(False, total_weight, count, 0 if min_length is None else length_to_byte(min_length),
-                                 length_to_byte(max_length), max_weight, docnums[0], docnums[-1]) + \
-        _pack_long(offset) + _pack_int(len(blob))
+        return (_pack_int(-size if last else size) + info + data, total, max_weight, shortest, longest)
 
+    def write_many(offset: int, entry: list) -> tuple[bytes, bytes]:
+        docnums, values = entry[0::2], entry[1::2]
+        count = len(docnums)
+        if count <= BLOCK_LIMIT:
+            blob, total, max_weight, shortest, longest = write_block(docnums, values, True)
+            blob = WHOOSH3_HEADER_MAGIC + blob
+        else:
+            out, total, max_weight, shortest, longest = [WHOOSH3_HEADER_MAGIC], 0.0, 0, 0, 0
+            for start in range(0, count, BLOCK_LIMIT):
+                end = start + BLOCK_LIMIT
+                block, block_total, block_max_weight, block_shortest, block_longest = \
+                    write_block(docnums[start:end], values[start:end], end >= count)
+                out.append(block)
+                total += block_total
+                max_weight = max(max_weight, block_max_weight)
+                if block_shortest and (not shortest or block_shortest < shortest):
+                    shortest = block_shortest
+                longest = max(longest, block_longest)
+            blob = b"".join(out)
+        return blob, _TERM_INFO_POINTER.pack(False, total, count, shortest, longest, max_weight, docnums[0],
+                                             docnums[-1], offset, len(blob))
 
-def _write_one_posting(offset: int, fixed_size, entry: list, lengths: list) -> tuple[bytes, bytes]:
-    """:func:`_write_postings` for a term in one document (half the terms of a segment)."""
-    docnum, (vbytes, weight) = entry
-    stored_weight = array("f", (weight,))[0]
-    if fixed_size is None or fixed_size < 0:
-        mini_values = (vbytes,) if vbytes else ()
-    elif fixed_size == 0:
-        mini_values = None
-    else:
-        mini_values = vbytes
-    data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), BLOCK_PICKLE)
-    compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
-    if compression:
-        data = zlib.compress(data, compression)
-    max_weight = max(0, weight)
-    length = lengths[docnum] or None
-    length_byte = length_to_byte(length)
-    info = dumps((1, docnum, max_weight, compression, length_byte, length_byte), 2)
-    blob = WHOOSH3_HEADER_MAGIC + _pack_int(-len(info) - len(data)) + info + data
-    return blob, _TERM_INFO.pack(False, stored_weight, 1, length_byte, length_byte, max_weight, docnum, docnum) + \
-        _pack_long(offset) + _pack_int(len(blob))
+    def write_one(offset: int, docnum: int, value: tuple) -> tuple[bytes, bytes]:
+        weight = value[1]
+        stored_weight = array("f", (weight,))[0]
+        data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, block_values((value,))),
+                     BLOCK_PICKLE)
+        compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
+        if compression:
+            data = zlib.compress(data, compression)
+        max_weight = max(0, weight)
+        length = lengths[docnum]
+        info = dumps((1, docnum, max_weight, compression, length, length), 2)
+        blob = WHOOSH3_HEADER_MAGIC + _pack_int(-len(info) - len(data)) + info + data
+        return blob, _TERM_INFO_POINTER.pack(False, stored_weight, 1, length, length, max_weight, docnum, docnum,
+                                             offset, len(blob))
+
+    return write_one, write_many
 
 
 class _Values(dict):
