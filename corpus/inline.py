@@ -20,6 +20,8 @@ _MARKUP = re.compile(
     r"|(?P<bold>\*\*|__)",
     re.I,
 )
+# Every piece of markup starts with one of these: a paragraph without them has none (most).
+_MARKUP_START = re.compile(r"[<\[*_]")
 _ORDINAL = re.compile(r"st|nd|rd|th|er|e|re|ème|eme", re.I)
 _FOOTNOTE = re.compile(r"\d{1,4}|[a-z]{1,2}|[*†‡§]{1,3}", re.I)
 _INSERTION = re.compile(r"\[[^\[\]\n]{0,500}\]")
@@ -27,7 +29,8 @@ _INSERTION = re.compile(r"\[[^\[\]\n]{0,500}\]")
 # Opening mark -> closing mark. A straight quote closes itself.
 QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』", "«": "»", "„": "“"}
 _CLOSERS = {close for close in QUOTE_PAIRS.values()}
-_BLANKS = re.compile(r"[ \t\u00a0]+")
+# Runs of blanks other than one space, made one space
+_BLANKS = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")
 _QUOTE_MARKS = re.compile("[" + re.escape("".join(sorted(set(QUOTE_PAIRS) | _CLOSERS))) + "]")
 
@@ -55,14 +58,22 @@ class _Builder:
         return "".join(self.parts)
 
 
+def fold_blanks(text: str) -> str:
+    """Each run of spaces, tabs and no-break spaces made one space; most paragraphs have no
+    such run but single spaces, and are returned without a regex visiting every space."""
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        return _BLANKS.sub(" ", text)
+    return text
+
+
 def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
     """Clean one paragraph; returns it and whether a quotation was left open at its end."""
-    raw = _BLANKS.sub(" ", raw).strip()
+    raw = fold_blanks(raw).strip()
     out = _Builder()
     footnotes: list[FootnoteMark] = []
     references: list[CrossReference] = []
     position = 0
-    for match in _MARKUP.finditer(raw):
+    for match in _MARKUP.finditer(raw) if _MARKUP_START.search(raw) else ():
         out.emit(raw[position : match.start()])
         position = match.end()
         following = raw[position : position + 1]

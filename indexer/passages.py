@@ -6,6 +6,7 @@ paragraph, a decision, an agenda item, a remark (extra fields count as remarks).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from corpus.model import Meeting, Paragraph
@@ -62,9 +63,12 @@ def passages_of(meeting: Meeting) -> list[Passage]:
     return passages
 
 
+_HAN_RUNS = re.compile(HAN_CHARACTER.pattern + "+")  # a string per run, not per character
+
+
 def language_of(text: str) -> str:
     """``zh``, ``en`` or ``mixed``, by the share of Han characters among letters."""
-    han = len(HAN_CHARACTER.findall(text))
+    han = sum(map(len, _HAN_RUNS.findall(text)))
     letters = sum(map(str.isalpha, text))
     if not letters:
         return "en"

@@ -282,3 +282,26 @@ def test_quotations_are_found_as_a_character_by_character_scan_finds_them(text):
 
     insertions = tuple(Span(m.start(), m.end()) for m in re.finditer(r"\[[^\]]*\]", text))
     assert find_quotations(text, insertions) == quotations_at(text, enumerate(text), insertions)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\t", "\u00a0", "a", "农", "\n"]), max_size=30).map("".join))
+def test_blank_runs_fold_to_one_space(text):
+    import re
+
+    from corpus.inline import fold_blanks
+
+    assert fold_blanks(text) == re.sub(r"[ \t\u00a0]+", " ", text)
+
+
+@pytest.mark.parametrize("raw", ["a <sup>3</sup> b", "see [the law](law.md) now", "x<br>y", "**bold** here", "__this__ one",
+                                 "<i>tag</i> text", "plain text, no markup"])
+def test_markup_is_read_with_or_without_the_quick_check(raw, monkeypatch):
+    """The check for a character that can start markup only skips paragraphs with none."""
+    import re
+
+    from corpus import inline
+
+    quick = inline.clean_paragraph(raw, 1)
+    monkeypatch.setattr(inline, "_MARKUP_START", re.compile(""))  # matches everywhere: always read
+    assert inline.clean_paragraph(raw, 1) == quick
