@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
-from operator import add
+from itertools import chain
+from operator import add, itemgetter
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
@@ -35,12 +36,14 @@ from .dictionary import segmenter, user_dictionaries, word_lists_digest
 
 ANALYZER_VERSION = "3"
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
-_RUNS = re.compile(
-    rf"(?P<han>[{HAN_CLASS}]+)"
-    # English-like words: letters/digits with inner hyphens, apostrophes, or digit separators.
-    rf"|(?P<word>(?:[^\W_{HAN_CLASS}]\.){{2,}}(?![^\W_])"  # acronyms: U.S., U.N.
-    rf"|[^\W_{HAN_CLASS}]+(?:(?:[-‐'’]|(?<=\d)[.,](?=\d))[^\W_{HAN_CLASS}]+)*)"
-)
+# English-like words: letters/digits with inner hyphens, apostrophes, or digit separators.
+_WORD = (rf"(?:[^\W_{HAN_CLASS}]\.){{2,}}(?![^\W_])"  # acronyms: U.S., U.N.
+         rf"|[^\W_{HAN_CLASS}]+(?:(?:[-‐'’]|(?<=\d)[.,](?=\d))[^\W_{HAN_CLASS}]+)*")
+_RUNS = re.compile(rf"(?P<han>[{HAN_CLASS}]+)|(?P<word>{_WORD})")
+# The words of text without Han, as _RUNS finds them (in ASCII text, \w is [a-zA-Z0-9_] either
+# way, and the ASCII pattern is faster)
+_WORDS, _ASCII_WORDS = re.compile(_WORD), re.compile(_WORD, re.ASCII)
+_HAN = re.compile(f"[{HAN_CLASS}]")
 _ALNUM = re.compile(rf"[^\W_{HAN_CLASS}]+")
 _SPLIT_PARTS = re.compile(r"[-‐]")
 
@@ -116,12 +119,21 @@ class _SegmentCache:
         self.items.clear()
 
     def get(self, run: str) -> tuple:
+        """(word, start, end, sub-words) for each jieba word of the run."""
+        return self._entry(run)[0]
+
+    def terms(self, run: str) -> tuple[str, ...]:
+        """The run's word-view terms: each word followed by its sub-words."""
+        return self._entry(run)[1]
+
+    def _entry(self, run: str) -> tuple:
         found = self.items.get(run)
         if found is not None:
             self.items.move_to_end(run)
             return found
-        found = self._segment(run)
-        self.items[run] = found
+        words = self._segment(run)
+        found = self.items[run] = (words, tuple(term for word, _start, _end, subs in words
+                                                for term in (word, *(sub[0] for sub in subs))))
         if len(self.items) > self.size:
             self.items.popitem(last=False)
         return found
@@ -339,37 +351,58 @@ def index_views(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
     ``word_analyzer()`` and ``exact_analyzer()`` produce them at index time.
 
     The index builder (:mod:`indexer.segments`) calls this once per passage text: one fold and
-    one pass over the runs for both views, dictionaries instead of a Token through a chain of
-    generators for every term (the exact view has two terms per Han character). The analyzers
-    stay the reference: queries and excerpts use them, and a property test holds the two equal.
+    one pass over the runs for both views, lists and dictionaries instead of a Token through a
+    chain of generators for every term (the exact view has two terms per Han character), and
+    each stretch of English words analysed as a whole (a Python step per word was most of the
+    time of English text). The analyzers stay the reference: queries and excerpts use them, and
+    a property test holds the two equal.
     """
-    words: defaultdict[str, int] = defaultdict(int)
-    exact: defaultdict[str, list[int]] = defaultdict(list)
-    runs = _RUNS.findall(fold(text))  # (han, word) pairs, one of them empty
-    pos = 0
-    for number, (run, english) in enumerate(runs):
-        if run:
-            positions = range(pos, pos + len(run))
-            for ch, at in zip(run, positions):
-                exact[ch].append(at)
-            for bigram, at in zip(map(add, run, run[1:]), positions):
-                exact[bigram].append(at)
-            pos += len(run)
-            if number + 1 < len(runs) and runs[number + 1][0]:  # bridged to the next Han run
-                exact[run[-1] + runs[number + 1][0][0]].append(pos - 1)
-            for word, _start, _end, subs in _segment_cache.get(run):
-                words[word] += 1
-                for sub in subs:
-                    words[sub[0]] += 1
+    singles: list[str] = []  # the exact view's term at each position: a Han character, an English part
+    bigrams: list[str] = []  # the Han bigrams, and their positions
+    bigram_positions: list[int] = []
+    word_terms: list[str] = []
+    english: list[str] = []  # English words not yet analysed, all after the last Han run
+    previous = ""  # the run before, if it was Han: a bigram bridges the two
+    folded = fold(text)
+    if folded.isascii():
+        english, runs = _ASCII_WORDS.findall(folded), ()
+    elif _HAN.search(folded) is None:
+        english, runs = _WORDS.findall(folded), ()
+    else:
+        runs = _RUNS.findall(folded)
+    for run, word in runs:  # (han, word) pairs, one of them empty
+        if word:
+            english.append(word)
+            previous = ""
             continue
-        parts, terms = _english_terms(english)
-        for part in parts:
-            if part:
-                exact[part].append(pos)
-            pos += 1
-        for term in terms:
-            words[term] += 1
-    return words, exact
+        if english:
+            _add_english(english, singles, word_terms)
+            english = []
+        at = len(singles)
+        if previous:
+            bigrams.append(previous[-1] + run[0])
+            bigram_positions.append(at - 1)
+        if len(run) > 1:
+            bigrams += map(add, run, run[1:])
+            bigram_positions += range(at, at + len(run) - 1)
+        singles += run
+        word_terms += _segment_cache.terms(run)
+        previous = run
+    if english:
+        _add_english(english, singles, word_terms)
+    exact: defaultdict[str, list[int]] = defaultdict(list)
+    for at, term in enumerate(singles):
+        exact[term].append(at)
+    for term, at in zip(bigrams, bigram_positions):
+        exact[term].append(at)
+    exact.pop("", None)  # an English part that analyses to nothing keeps its position, no term
+    return Counter(word_terms), exact
+
+
+def _add_english(words: list[str], singles: list[str], word_terms: list[str]) -> None:
+    analysed = list(map(_english_terms, words))
+    singles += chain.from_iterable(map(itemgetter(0), analysed))
+    word_terms += chain.from_iterable(map(itemgetter(1), analysed))
 
 
 @lru_cache(maxsize=200_000)
