@@ -68,6 +68,8 @@ _HAN_RUNS = re.compile(HAN_CHARACTER.pattern + "+")  # a string per run, not per
 
 def language_of(text: str) -> str:
     """``zh``, ``en`` or ``mixed``, by the share of Han characters among letters."""
+    if text.isascii():  # no Han (most English): no need to count
+        return "en"
     han = sum(map(len, _HAN_RUNS.findall(text)))
     letters = sum(map(str.isalpha, text))
     if not letters:

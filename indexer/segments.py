@@ -51,6 +51,7 @@ from .analysis import index_views
 
 WORD_VIEW_FIELDS = frozenset({"word", "quote"})
 EXACT_VIEW_FIELDS = frozenset({"exact", "quote_exact", "speaker", "type", "place", "attendee"})
+WORD_VIEW, EXACT_VIEW, _PLAIN = 1, 2, 3  # how an indexed field is analysed (see SegmentBuilder._plan)
 BATCH_DOCUMENTS = 200
 _pack_uint = struct.Struct("!I").pack
 # W3TermInfo's fields, then the postings' offset and length (``pack_long``, ``pack_int``)
@@ -96,67 +97,86 @@ class SegmentBuilder:
         # and a term's shortest and longest are the bytes' min and max (the encoding is monotonic)
         self.lengths: dict[str, bytearray] = {name: bytearray() for name in self.postings}
         self._plain_terms: dict[tuple[str, object], list] = {}
-        self._fieldnames: dict[tuple, list] = {}
+        self._plans: dict[tuple, list] = {}
 
     # ------------------------------------------------------------- adding
 
     def add(self, document: dict) -> None:
         """Add one document, as ``whoosh.writing.SegmentWriter.add_document`` would."""
-        schema, perdoc, docnum = self.schema, self.perdoc, self.docnum
+        perdoc, docnum = self.perdoc, self.docnum
         key = tuple(document)
-        names = self._fieldnames.get(key)
-        if names is None:
-            names = self._fieldnames[key] = [(field_name, schema[field_name]) for field_name in
-                                             sorted(name for name in key if not name.startswith("_"))]
+        plan = self._plans.get(key) or self._plan(key)
         views: dict[str, tuple] = {}
         perdoc.start_doc(docnum)
-        for name, field in names:
+        for name, field, view, stored, column in plan:
             value = document[name]
             if value is None:
                 continue
             length = 0
-            if field.indexed:
-                length = self._add_terms(name, field, value, views)
-                if not field.scorable:
-                    length = 0
+            if view == _PLAIN:
+                length = self._add_plain_terms(name, field, value)
+            elif view is not None and value:  # an empty text has no terms and no length
+                length = self._add_view_terms(name, view, value, views)
+            if length:
                 lengths = self.lengths[name]
-                if len(lengths) < docnum:
+                if len(lengths) < docnum:  # no length meanwhile: byte 0 (unscorable fields: always)
                     lengths.extend(bytes(docnum - len(lengths)))
-                lengths.append(length_to_byte(length) if length else 0)
-            perdoc.add_field(name, field, value if field.stored else None, length)
-            column = field.column_type
-            if column and value is not None:
+                lengths.append(length_to_byte(length))
+                perdoc.add_field(name, field, value if stored else None, length)
+            elif stored:
+                perdoc.add_field(name, field, value, 0)
+            if column is not None:
                 perdoc.add_column_value(name, column, field.to_column_value(value))
         perdoc.finish_doc()
         self.docnum += 1
 
-    def _add_terms(self, name: str, field, value, views: dict) -> int:
-        """Gather the field's postings for the current document; returns its length."""
-        if name in WORD_VIEW_FIELDS or name in EXACT_VIEW_FIELDS:
-            analysed = views.get(value)
-            if analysed is None:
-                analysed = views[value] = index_views(value)
-            if name in WORD_VIEW_FIELDS:
-                counts = analysed[0]
-                terms, values = counts.keys(), map(_FREQUENCY_VALUES.__getitem__, counts.values())
-                length = sum(counts.values())
-            else:
-                positions = analysed[1]
-                terms = positions.keys()
-                values = map(_POSITIONS_VALUES.__getitem__, map(tuple, positions.values()))
-                length = sum(map(len, positions.values()))
-        else:  # identifiers, dates and the like: Whoosh's own analysis, remembered per value
-            cache_key = (name, value if isinstance(value, str) else repr(value))
-            found = self._plain_terms.get(cache_key)
-            if found is None:
-                items = list(field.index(value))
-                found = ([term for term, _freq, _weight, _vbytes in items],
-                         [(vbytes, weight) for _term, _freq, weight, vbytes in items],
-                         sum(freq for _term, freq, _weight, _vbytes in items))
-                if len(self._plain_terms) > 50_000:
-                    self._plain_terms.clear()
-                self._plain_terms[cache_key] = found
-            terms, values, length = found
+    def _plan(self, names: tuple) -> list:
+        """How each field of documents with these field names is added: (name, field, view,
+        stored, column), by name; view is ``WORD_VIEW``, ``EXACT_VIEW``, ``_PLAIN`` (other indexed
+        fields: Whoosh's own analysis) or None (not indexed)."""
+        plan = []
+        for name in sorted(name for name in names if not name.startswith("_")):
+            field = self.schema[name]
+            view = None
+            if field.indexed:
+                view = _PLAIN
+                if field.scorable:  # the views' lengths are scored
+                    view = WORD_VIEW if name in WORD_VIEW_FIELDS else EXACT_VIEW if name in EXACT_VIEW_FIELDS else _PLAIN
+            plan.append((name, field, view, field.stored, field.column_type or None))
+        self._plans[names] = plan
+        return plan
+
+    def _add_view_terms(self, name: str, view: int, value: str, views: dict) -> int:
+        """Gather a text field's postings for the current document (analysed once for all the
+        fields with this text); returns its length."""
+        analysed = views.get(value)
+        if analysed is None:
+            analysed = views[value] = index_views(value)
+        if view == WORD_VIEW:
+            counts = analysed[0]
+            self._gather(name, counts.keys(), map(_FREQUENCY_VALUES.__getitem__, counts.values()))
+            return sum(counts.values())
+        positions = analysed[1]
+        self._gather(name, positions.keys(), map(_POSITIONS_VALUES.__getitem__, map(tuple, positions.values())))
+        return sum(map(len, positions.values()))
+
+    def _add_plain_terms(self, name: str, field, value) -> int:
+        """Identifiers, dates and the like: Whoosh's own analysis, remembered per value."""
+        cache_key = (name, value if isinstance(value, str) else repr(value))
+        found = self._plain_terms.get(cache_key)
+        if found is None:
+            items = list(field.index(value))
+            found = ([term for term, _freq, _weight, _vbytes in items],
+                     [(vbytes, weight) for _term, _freq, weight, vbytes in items],
+                     sum(freq for _term, freq, _weight, _vbytes in items) if field.scorable else 0)
+            if len(self._plain_terms) > 50_000:
+                self._plain_terms.clear()
+            self._plain_terms[cache_key] = found
+        terms, values, length = found
+        self._gather(name, terms, values)
+        return length
+
+    def _gather(self, name: str, terms, values) -> None:
         docnum, postings = self.docnum, self.postings[name]
         get = postings.get
         for term, posting in zip(terms, values):
@@ -166,7 +186,6 @@ class SegmentBuilder:
             else:
                 entry += (docnum, posting)
         self.postings_count += len(terms)
-        return length
 
     def memory(self) -> int:
         """An estimate of the bytes the gathered postings hold."""
