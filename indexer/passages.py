@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from corpus.model import Meeting, Paragraph
+from corpus.model import Meeting, Paragraph, PartialDate
 from corpus.text import HAN_CHARACTER
 
 from .dates import date_terms, first_day, last_day, sort_key
@@ -95,11 +96,15 @@ def meeting_fields(meeting: Meeting) -> dict:
         "year_key": "",
     }
     if meeting.dates:
-        start, end = first_day(meeting.dates.start), last_day(meeting.dates.last)
-        terms = date_terms(start, end)
-        fields.update({name: " ".join(values) for name, values in terms.items() if values})
-        fields["start"] = meeting.dates.start.iso()
-        fields["end"] = meeting.dates.last.iso()
-        fields["start_key"] = sort_key(start)
-        fields["year_key"] = str(meeting.dates.start.year)
+        fields.update(_date_fields(meeting.dates.start, meeting.dates.last))
+    return fields
+
+
+@lru_cache(maxsize=4096)
+def _date_fields(first: PartialDate, last: PartialDate) -> dict:
+    """The date fields of a meeting held from ``first`` to ``last`` (many share their dates:
+    a day's news, a session's speeches). Read only: the caller copies it."""
+    start, end = first_day(first), last_day(last)
+    fields = {name: " ".join(values) for name, values in date_terms(start, end).items() if values}
+    fields.update(start=first.iso(), end=last.iso(), start_key=sort_key(start), year_key=str(first.year))
     return fields
