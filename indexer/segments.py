@@ -36,6 +36,13 @@ from pickle import dumps
 
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.columns import (
+    CompressedBytesColumn,
+    FixedBytesColumn,
+    NumericColumn,
+    PickleColumn,
+    VarBytesColumn,
+)
 from whoosh.filedb.filetables import _lengths as _RECORD_LENGTHS
 from whoosh.filedb.filetables import _pointer as _SLOT
 from whoosh.filedb.filetables import md5_hash
@@ -43,6 +50,7 @@ from whoosh.formats import Positions
 from whoosh.system import pack_int as _pack_int
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import GrowableArray
 from whoosh.writing import MERGE_SMALL, NO_MERGE
 
 from corpus.errors import HuiyiError
@@ -89,6 +97,7 @@ class SegmentBuilder:
         self.codec = default_codec()
         self.segment = self.codec.new_segment(storage, indexname)
         self.perdoc = self.codec.per_document_writer(storage, self.segment)
+        self.columns = _Columns(self.perdoc)
         self.docnum = 0
         self.postings_count = 0
         # field → term → [docnum, value, docnum, value, …]; value = (bytes, weight)
@@ -126,7 +135,7 @@ class SegmentBuilder:
             elif stored:
                 perdoc.add_field(name, field, value, 0)
             if column is not None:
-                perdoc.add_column_value(name, column, field.to_column_value(value))
+                self.columns.add(name, column, field.to_column_value(value))
         perdoc.finish_doc()
         self.docnum += 1
 
@@ -195,6 +204,7 @@ class SegmentBuilder:
 
     def finish(self):
         """Write the segment's files; returns the Whoosh segment, or None if nothing was added."""
+        self.columns.write()
         self.perdoc.close()
         fieldwriter = self.codec.field_writer(self.storage, self.segment)
         for name in sorted(self.postings):
@@ -234,6 +244,87 @@ class SegmentBuilder:
             return None
         segment.create_compound_file(self.storage)
         return segment
+
+
+class _Columns:
+    """A segment's column values (stored fields, field lengths, sortable fields), gathered in
+    lists and handed to Whoosh's column writers a column at a time when the segment is written:
+    the same bytes as adding them a value at a time, which took a chain of five calls and a
+    write per value (about 10% of adding a document). Installed as the per-document writer's
+    ``add_column_value``, so the values it adds itself (stored fields, lengths) come here too."""
+
+    def __init__(self, perdoc) -> None:
+        self.perdoc = perdoc
+        self.values: dict[str, tuple] = {}  # field name → (column, docnums, values), as first added
+        perdoc.add_column_value = self.add
+
+    def add(self, fieldname: str, column, value) -> None:
+        entry = self.values.get(fieldname)
+        if entry is None:
+            entry = self.values[fieldname] = (column, [], [])
+        if isinstance(column, PickleColumn):  # pickled now: the stored fields' dict is reused
+            value = b"" if value is None else dumps(value, 2)
+        entry[1].append(self.perdoc._docnum)
+        entry[2].append(value)
+
+    def write(self) -> None:
+        perdoc = self.perdoc
+        for fieldname, (column, docnums, values) in self.values.items():
+            if fieldname not in perdoc._colwriters:
+                perdoc._create_column(fieldname, column)
+            _load_column(perdoc._colwriters[fieldname], docnums, values)
+        self.values.clear()
+
+
+def _load_column(writer, docnums: list, values: list) -> None:
+    """What ``writer.add(docnum, value)`` for each pair would write and leave behind."""
+    if isinstance(writer, PickleColumn.Writer):  # values pickled by _Columns.add
+        writer = writer._child
+    if isinstance(writer, CompressedBytesColumn.Writer):
+        values = [writer._compress(value, writer._level) for value in values]
+    if type(writer) in (VarBytesColumn.Writer, CompressedBytesColumn.Writer):
+        lengths, offsets, base, count = [], [], writer._offset_base, writer._count
+        for docnum, value in zip(docnums, values):
+            if docnum > count:
+                lengths += [0] * (docnum - count)
+                offsets += [base] * (docnum - count)
+            lengths.append(len(value))
+            offsets.append(base)
+            base += len(value)
+            count = docnum + 1
+        writer._dbfile.write(b"".join(values))
+        _extend(writer._lengths, lengths)
+        _extend(writer._offsets, offsets)
+        writer._offset_base, writer._count = base, count
+    elif type(writer) in (NumericColumn.Writer, FixedBytesColumn.Writer):
+        encode = writer._pack if isinstance(writer, NumericColumn.Writer) else None
+        default, parts, count = writer._default, [], writer._count
+        for docnum, value in zip(docnums, values):
+            if value == default:
+                continue
+            if docnum > count:
+                parts.append(writer._defaultbytes * (docnum - count))
+            value = encode(value) if encode else value
+            if len(value) != writer._fixedlen:
+                raise ValueError(f"a column value of {len(value)} bytes, not {writer._fixedlen}")
+            parts.append(value)
+            count = docnum + 1
+        writer._dbfile.write(b"".join(parts))
+        writer._count = count
+    else:  # pragma: no cover - a column type huiyi's schema does not use
+        for docnum, value in zip(docnums, values):
+            writer.add(docnum, value)
+
+
+def _extend(numbers: GrowableArray, more: list) -> None:
+    """``GrowableArray.extend``: its type ends as the one appending them would leave (the
+    smallest that holds the largest number)."""
+    if more:
+        try:
+            array(numbers.array.typecode, [max(more)])
+        except OverflowError:
+            numbers._retype(max(more))
+        numbers.array.extend(more)
 
 
 _weight_of, _bytes_of = itemgetter(1), itemgetter(0)

@@ -153,8 +153,12 @@ def test_killed_build_leaves_the_previous_index_searchable(tmp_path, procs, mode
         while not list(tmp_path.glob(".ix.building-*")) and time.time() < deadline:
             time.sleep(0.05)
         time.sleep(0.5)
-    else:  # an update writes its new segments into the index folder, committed only at the end
-        time.sleep(1.5)
+    else:  # an update writes its new segments into the index folder, committed only at the end:
+        # killed once its workers have begun them
+        deadline = time.time() + 60
+        while not any((index_dir / "MAIN.tmp").glob("*")) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
     assert process.poll() is None, "the build finished before it could be interrupted"
     workers = _children(process.pid)
     assert len(workers) == (procs if procs > 1 else 0)

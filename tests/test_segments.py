@@ -9,6 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
+from whoosh.columns import (
+    CompressedBytesColumn,
+    FixedBytesColumn,
+    NumericColumn,
+    PickleColumn,
+    VarBytesColumn,
+)
 from whoosh.filedb.compound import CompoundStorage
 
 from corpus.sources import iter_record_files, read_record
@@ -227,3 +234,66 @@ def test_a_parallel_update_finds_what_a_fresh_build_finds(tmp_path):
     for query in ["合作社", '"第3次"', "second", "first", "meeting", "date:1953"]:
         assert hits(tmp_path / "ix", query) == hits(tmp_path / "fresh", query), query
     assert hits(tmp_path / "ix", "second")[0] == 58
+
+
+_COLUMNS = {
+    "var": lambda: VarBytesColumn(write_offsets_cutoff=3),  # offsets written from 3 documents
+    "compressed": lambda: CompressedBytesColumn(),
+    "pickle": lambda: PickleColumn(CompressedBytesColumn()),
+    "numeric": lambda: NumericColumn("i"),
+    "lengths": lambda: NumericColumn("B", default=0),
+    "fixed": lambda: FixedBytesColumn(4),
+}
+
+
+def _column_value(kind: str, number: int, size: int):
+    if kind in ("numeric", "lengths"):
+        return number % 3 if kind == "lengths" else number - 2  # defaults (0) included
+    if kind == "fixed":
+        return b"\0\0\0\0" if number % 4 == 0 else number.to_bytes(4, "big")
+    if kind == "pickle":
+        return {"n": number, "text": "字" * size}
+    return bytes([number % 256]) * size
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(_COLUMNS)),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 9), st.sampled_from([0, 1, 5, 300, 70_000])), max_size=12),
+       st.integers(0, 3))
+def test_columns_written_at_once_are_the_bytes_written_a_value_at_a_time(kind, items, tail):
+    """Gaps between documents, the length and offset arrays growing past a byte and past two
+    bytes, values equal to the default, documents after the last value."""
+    from whoosh.filedb.filestore import RamStorage
+
+    from indexer.segments import _Columns
+
+    written = []
+    for at_once in (False, True):
+        storage = RamStorage()
+        column = _COLUMNS[kind]()
+        perdoc, files = type("PerDoc", (), {"_colwriters": {}})(), {}
+
+        def create(name, col, perdoc=perdoc, files=files, storage=storage):
+            files[name] = storage.create_file(name)
+            perdoc._colwriters[name] = col.writer(files[name])
+
+        perdoc._create_column = create
+        columns = _Columns(perdoc) if at_once else None
+        docnum = -1
+        for gap, number, size in items:
+            docnum += gap + 1
+            value = _column_value(kind, number, size)
+            if at_once:
+                perdoc._docnum = docnum
+                columns.add("f", column, value)
+            else:
+                if "f" not in perdoc._colwriters:
+                    perdoc._create_column("f", column)
+                perdoc._colwriters["f"].add(docnum, value)
+        if at_once:
+            columns.write()
+        if "f" in perdoc._colwriters:
+            perdoc._colwriters["f"].finish(docnum + 1 + tail)
+            files["f"].close()
+        written.append(storage.open_file("f").read() if "f" in perdoc._colwriters else None)
+    assert written[0] == written[1]
