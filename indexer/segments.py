@@ -197,8 +197,9 @@ class SegmentBuilder:
         self.postings_count += len(terms)
 
     def memory(self) -> int:
-        """An estimate of the bytes the gathered postings hold."""
-        return self.postings_count * _POSTING_BYTES + sum(map(len, self.postings.values())) * _TERM_BYTES
+        """An estimate of the bytes the gathered postings and stored fields hold."""
+        return (self.postings_count * _POSTING_BYTES + sum(map(len, self.postings.values())) * _TERM_BYTES
+                + self.columns.pickled_bytes)
 
     # ------------------------------------------------------------- writing
 
@@ -256,6 +257,7 @@ class _Columns:
     def __init__(self, perdoc) -> None:
         self.perdoc = perdoc
         self.values: dict[str, tuple] = {}  # field name → (column, docnums, values), as first added
+        self.pickled_bytes = 0  # the stored fields' pickles held (the other values are small)
         perdoc.add_column_value = self.add
 
     def add(self, fieldname: str, column, value) -> None:
@@ -264,6 +266,7 @@ class _Columns:
             entry = self.values[fieldname] = (column, [], [])
         if isinstance(column, PickleColumn):  # pickled now: the stored fields' dict is reused
             value = b"" if value is None else dumps(value, 2)
+            self.pickled_bytes += len(value)
         entry[1].append(self.perdoc._docnum)
         entry[2].append(value)
 
