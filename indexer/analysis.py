@@ -400,6 +400,7 @@ def index_views(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
 
 
 def _add_english(words: list[str], singles: list[str], word_terms: list[str]) -> None:
+    """Append English words' exact-view parts (one position each) and word-view terms."""
     analysed = list(map(_english_terms, words))
     singles += chain.from_iterable(map(itemgetter(0), analysed))
     word_terms += chain.from_iterable(map(itemgetter(1), analysed))
