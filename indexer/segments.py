@@ -276,6 +276,8 @@ class _Columns:
             if fieldname not in perdoc._colwriters:
                 perdoc._create_column(fieldname, column)
             _load_column(perdoc._colwriters[fieldname], docnums, values)
+            docnums.clear()  # each column's values freed once written, not all at the end
+            values.clear()
         self.values.clear()
 
 
