@@ -32,6 +32,7 @@ from corpus.importers import (
 )
 from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import iter_record_files, read_record
+from corpus.version import VERSION
 
 from .analysis import ANALYZER_VERSION, analyzer_settings, fold
 from .dictionary import (
@@ -277,10 +278,8 @@ def _write_manifest(folder: Path, manifest: dict) -> None:
 
 
 def _new_manifest(paths, imports, files: dict, seconds: float) -> dict:
-    from importlib.metadata import version
-
     return {
-        "huiyi_version": version("huiyi"),
+        "huiyi_version": VERSION,
         "schema_version": SCHEMA_VERSION,
         "analyzer": analyzer_settings(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -11,6 +11,7 @@ from whoosh.collectors import TopCollector
 from whoosh.index import IndexError as WhooshIndexError
 
 from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError, UsageError
+from corpus.version import VERSION
 from indexer.analysis import ANALYZER_VERSION
 from indexer.build import (
     compatible,
@@ -171,10 +172,8 @@ class Engine:
 
     def provenance(self) -> dict:
         """What a result table needs to be traced to the index that produced it."""
-        from importlib.metadata import version
-
         return {
-            "huiyi_version": version("huiyi"),
+            "huiyi_version": VERSION,
             "index": str(self.index_dir.resolve()),
             "index_built_at": self.manifest.get("built_at", ""),
             "index_huiyi_version": self.manifest.get("huiyi_version", ""),

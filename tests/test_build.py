@@ -12,7 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from corpus.importers import ImportError_, import_rows, parse_mapping
-from indexer.build import MANIFEST, ImportSpec, IndexLockedError, _Lock, build_index
+from indexer.build import (
+    MANIFEST,
+    ImportSpec,
+    IndexLockedError,
+    _Lock,
+    build_index,
+    read_manifest,
+)
 from indexer.storage import open_index
 from search import Engine
 from search.cli import main
@@ -368,3 +375,11 @@ def test_parallel_build_reports_what_the_workers_read(tmp_path):
     assert seen[-1].bytes_done == seen[-1].bytes_total
     manifest = json.loads((tmp_path / "ix" / MANIFEST).read_text(encoding="utf-8"))
     assert len(manifest["files"]) == 12 and manifest["passages"] == 12
+
+
+def test_the_manifest_records_the_installed_packages_version(tmp_path):
+    """pyproject.toml takes the version from corpus.version, which the manifest records."""
+    from importlib.metadata import version
+
+    build_index([write_records(tmp_path / "c", {"a.txt": record("word")})], tmp_path / "ix", procs=1)
+    assert read_manifest(tmp_path / "ix")["huiyi_version"] == version("huiyi")
