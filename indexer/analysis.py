@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import chain
 from operator import add, itemgetter
 
@@ -40,12 +40,24 @@ HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
 _WORD = (rf"(?:[^\W_{HAN_CLASS}]\.){{2,}}(?![^\W_])"  # acronyms: U.S., U.N.
          rf"|[^\W_{HAN_CLASS}]+(?:(?:[-‐'’]|(?<=\d)[.,](?=\d))[^\W_{HAN_CLASS}]+)*")
 _RUNS = re.compile(rf"(?P<han>[{HAN_CLASS}]+)|(?P<word>{_WORD})")
-# The words of text without Han, as _RUNS finds them (in ASCII text, \w is [a-zA-Z0-9_] either
-# way, and the ASCII pattern is faster)
-_WORDS, _ASCII_WORDS = re.compile(_WORD), re.compile(_WORD, re.ASCII)
-_HAN = re.compile(f"[{HAN_CLASS}]")
 _ALNUM = re.compile(rf"[^\W_{HAN_CLASS}]+")
 _SPLIT_PARTS = re.compile(r"[-‐]")
+
+
+# Patterns only index_views uses, compiled when first used (each takes 2–3 ms to compile, and a
+# search never needs them).
+
+
+@cache
+def _words_pattern(ascii_only: bool) -> re.Pattern:
+    """The words of text without Han, as _RUNS finds them (in ASCII text, \\w is [a-zA-Z0-9_]
+    either way, and the ASCII pattern is faster)."""
+    return re.compile(_WORD, re.ASCII) if ascii_only else re.compile(_WORD)
+
+
+@cache
+def _han_pattern() -> re.Pattern:
+    return re.compile(f"[{HAN_CLASS}]")
 
 
 # ---------------------------------------------------------------- folding
@@ -365,9 +377,9 @@ def index_views(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
     previous = ""  # the run before, if it was Han: a bigram bridges the two
     folded = fold(text)
     if folded.isascii():
-        english, runs = _ASCII_WORDS.findall(folded), ()
-    elif _HAN.search(folded) is None:
-        english, runs = _WORDS.findall(folded), ()
+        english, runs = _words_pattern(True).findall(folded), ()
+    elif _han_pattern().search(folded) is None:
+        english, runs = _words_pattern(False).findall(folded), ()
     else:
         runs = _RUNS.findall(folded)
     for run, word in runs:  # (han, word) pairs, one of them empty
