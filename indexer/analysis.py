@@ -30,7 +30,7 @@ from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
-from corpus.text import WIDTH_TABLE
+from corpus.text import HAN_CHARACTER, WIDTH_TABLE
 
 from .dictionary import segmenter, user_dictionaries, word_lists_digest
 
@@ -44,20 +44,12 @@ _ALNUM = re.compile(rf"[^\W_{HAN_CLASS}]+")
 _SPLIT_PARTS = re.compile(r"[-‐]")
 
 
-# Patterns only index_views uses, compiled when first used (each takes 2–3 ms to compile, and a
-# search never needs them).
-
-
 @cache
 def _words_pattern(ascii_only: bool) -> re.Pattern:
     """The words of text without Han, as _RUNS finds them (in ASCII text, \\w is [a-zA-Z0-9_]
-    either way, and the ASCII pattern is faster)."""
+    either way, and the ASCII pattern is faster). Compiled when first used: each takes 3 ms to
+    compile, and a search never needs them."""
     return re.compile(_WORD, re.ASCII) if ascii_only else re.compile(_WORD)
-
-
-@cache
-def _han_pattern() -> re.Pattern:
-    return re.compile(f"[{HAN_CLASS}]")
 
 
 # ---------------------------------------------------------------- folding
@@ -378,7 +370,7 @@ def index_views(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
     folded = fold(text)
     if folded.isascii():
         english, runs = _words_pattern(True).findall(folded), ()
-    elif _han_pattern().search(folded) is None:
+    elif HAN_CHARACTER.search(folded) is None:
         english, runs = _words_pattern(False).findall(folded), ()
     else:
         runs = _RUNS.findall(folded)

@@ -325,10 +325,11 @@ def _extend(numbers: GrowableArray, more: list) -> None:
     """``GrowableArray.extend``: its type ends as the one appending them would leave (the
     smallest that holds the largest number)."""
     if more:
+        largest = max(more)
         try:
-            array(numbers.array.typecode, [max(more)])
+            array(numbers.array.typecode, [largest])
         except OverflowError:
-            numbers._retype(max(more))
+            numbers._retype(largest)
         numbers.array.extend(more)
 
 
@@ -407,17 +408,13 @@ def _posting_writers(fixed_size, lengths: bytearray):
             else:
                 weights = stored[0] if stored.count(stored[0]) == len(stored) else tuple(stored)
             total, max_weight = sum(stored), max(0, max(given))
-        data = dumps((tuple(map(sub, ids, (0, *ids[:-1]))), weights, block_values(values)), BLOCK_PICKLE)
-        compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
-        if compression:
-            data = zlib.compress(data, compression)
         known = bytes(map(length_at, ids))
         if 0 in known:
             known = known.replace(b"\0", b"")
         shortest, longest = (min(known), max(known)) if known else (0, 0)
-        info = dumps((len(ids), ids[-1], max_weight, compression, shortest, longest), 2)
-        size = len(info) + len(data)
-        return (_pack_int(-size if last else size) + info + data, total, max_weight, shortest, longest)
+        block = _block_bytes(tuple(map(sub, ids, (0, *ids[:-1]))), weights, block_values(values), ids[-1],
+                             max_weight, shortest, longest, last)
+        return block, total, max_weight, shortest, longest
 
     def write_many(offset: int, entry: list) -> tuple[bytes, bytes]:
         docnums, values = entry[0::2], entry[1::2]
@@ -444,19 +441,27 @@ def _posting_writers(fixed_size, lengths: bytearray):
     def write_one(offset: int, docnum: int, value: tuple) -> tuple[bytes, bytes]:
         weight = value[1]
         stored_weight = array("f", (weight,))[0]
-        data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, block_values((value,))),
-                     BLOCK_PICKLE)
-        compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
-        if compression:
-            data = zlib.compress(data, compression)
         max_weight = max(0, weight)
         length = lengths[docnum]
-        info = dumps((1, docnum, max_weight, compression, length, length), 2)
-        blob = WHOOSH3_HEADER_MAGIC + _pack_int(-len(info) - len(data)) + info + data
+        blob = WHOOSH3_HEADER_MAGIC + _block_bytes((docnum,), None if stored_weight == 1.0 else stored_weight,
+                                                   block_values((value,)), docnum, max_weight, length, length, True)
         return blob, _TERM_INFO_POINTER.pack(False, stored_weight, 1, length, length, max_weight, docnum, docnum,
                                              offset, len(blob))
 
     return write_one, write_many
+
+
+def _block_bytes(deltas: tuple, weights, values, last_id: int, max_weight, shortest: int, longest: int,
+                 last: bool) -> bytes:
+    """One block of postings as the codec writes it: its size (negative for a term's last
+    block), its info (count, last id, max weight, compression, length bytes), its postings."""
+    data = dumps((deltas, weights, values), BLOCK_PICKLE)
+    compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
+    if compression:
+        data = zlib.compress(data, compression)
+    info = dumps((len(deltas), last_id, max_weight, compression, shortest, longest), 2)
+    size = len(info) + len(data)
+    return _pack_int(-size if last else size) + info + data
 
 
 class _Values(dict):
