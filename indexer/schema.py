@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from whoosh.columns import FixedBytesColumn, NumericColumn
+from whoosh.columns import FixedBytesColumn, NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, word_analyzer
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 # Fields a query can name, and the index fields they search.
 TEXT_FIELDS = ("word", "exact", "quote", "quote_exact")
@@ -16,25 +16,42 @@ DATE_FIELDS = ("year", "fullyear", "month", "fullmonth", "day")
 DIGEST_SIZE = 16
 
 
+class KEY(COLUMN):
+    """A text value kept in a column (and stored, if asked) for facets and stats, read back as
+    text: the column of an ``ID(sortable=True)`` without its term per passage, which no query
+    names (every posting costs a build time)."""
+
+    def __init__(self, stored: bool = False) -> None:
+        super().__init__(VarBytesColumn())
+        self.stored = stored
+
+    def to_bytes(self, value: str) -> bytes:
+        return value.encode("utf-8")
+
+    def from_bytes(self, value: bytes) -> str:
+        return value.decode("utf-8")
+
+
 def make_schema() -> Schema:
     word, exact = word_analyzer(), exact_analyzer()
     return Schema(
-        passage_id=ID(stored=True, unique=True),
+        passage_id=STORED,  # not indexed: no query names it, and a unique term per passage cost a
+        # term table entry and a posting block each
         meeting_id=ID(stored=True, sortable=True),
         file_key=ID(stored=True),
         source=STORED,
         kind=ID(stored=True, sortable=True),
         position=STORED,
-        lang=ID(stored=True, sortable=True),
+        lang=KEY(stored=True),
         # searchable metadata: exact view, so speaker:"Deng Zihui" and place:北京 are phrases
         speaker=TEXT(analyzer=exact, phrase=True),
         type=TEXT(analyzer=exact, phrase=True),
         place=TEXT(analyzer=exact, phrase=True),
         attendee=TEXT(analyzer=exact, phrase=True),
-        # facets and sorting
-        speaker_key=ID(sortable=True),
-        type_key=ID(sortable=True),
-        year_key=ID(sortable=True),
+        # facets and stats (columns only: no query names them)
+        speaker_key=KEY(),
+        type_key=KEY(),
+        year_key=KEY(),
         # sorting and trends only: columns, not indexed (a NUMERIC field adds 8 trie terms per
         # passage that no query uses: ~8% of all postings)
         start_key=COLUMN(NumericColumn("i")),

@@ -361,6 +361,27 @@ def test_multi_segment_index_of_undated_records_has_facets_and_stats(tmp_path):
     assert stats.passages == 12 and stats.meetings == 12
 
 
+def test_facet_and_stat_columns_read_back_as_text_without_terms(tmp_path):
+    """speaker_key, type_key, year_key and lang are columns only (no query names them): facets
+    and stats still read them as text."""
+    speech = ("**Dates of Meeting:** {year}\n\n**Type of Meeting:** {kind}\n\n**Speeches/Reports:**\n\n"
+              "**{speaker}:** report\n\n{text}\n")
+    corpus = write_records(tmp_path / "c", {
+        "a.txt": speech.format(year=1955, kind="Politburo meeting", speaker="Deng Zihui", text="cooperativization slowly"),
+        "b.txt": speech.format(year=1956, kind="政治局会议", speaker="鄧子恢", text="合作化要稳步前进"),
+    })
+    build_index([corpus], tmp_path / "ix", procs=1)
+    with Engine.open(tmp_path / "ix") as engine:
+        facets = engine.search("合作化 OR cooperativization", facets=["year", "type", "speaker"], limit=0).facets
+        stats = engine.stats()
+        indexed = set(engine._searcher.reader().indexed_field_names())
+    assert facets == {"year": (("1955", 1), ("1956", 1)),
+                      "type": (("Politburo meeting", 1), ("政治局会议", 1)),
+                      "speaker": (("Deng Zihui", 1), ("邓子恢", 1))}
+    assert stats.by_year == (("1955", 1), ("1956", 1)) and stats.by_language == (("en", 1), ("zh", 1))
+    assert not indexed & {"passage_id", "lang", "speaker_key", "type_key", "year_key"}
+
+
 def test_parallel_build_reports_what_the_workers_read(tmp_path):
     records = {f"{n:02d}.txt": record(f"合作化 item{n}") for n in range(10)}
     records["odd.txt"] = "**Dates of Meeting:** 1955\n\n**Source Note:** extra\n\n**Remarks:**\n\nodd one\n"
