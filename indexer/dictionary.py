@@ -341,11 +341,7 @@ def write_trie(tokenizer, path: Path) -> bool:
     import marisa_trie
     from jieba import finalseg
 
-    try:  # where the file cannot be written, fail before the second it takes to make the trie
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    if not os.access(path.parent, os.W_OK):
+    if not writable_folder(path.parent):  # fail before the second it takes to make the trie
         return False
     try:
         trie = marisa_trie.Trie(tokenizer.FREQ.keys())
@@ -356,10 +352,31 @@ def write_trie(tokenizer, path: Path) -> bool:
         split_words = "\n".join(sorted(finalseg.Force_Split_Words)).encode()
         data = b"".join((_TRIE_MAGIC, _TRIE_HEADER.pack(tokenizer.total, longest, len(trie), len(split_words)),
                          frequencies.tobytes(), split_words, trie.tobytes()))
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    except OverflowError:
+        return False
+    return write_cache_file(path, data)
+
+
+def writable_folder(folder: Path) -> bool:
+    """Make ``folder`` if need be; False where files cannot be written there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """Write a cache file atomically (a reader finds the old file, the new one or none, never
+    half of one); False where it cannot be written: a cache is only ever a saving."""
+    if not writable_folder(path.parent):
+        return False
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
         temporary.write_bytes(data)
         os.replace(temporary, path)
-    except (OSError, OverflowError):
+    except OSError:
+        temporary.unlink(missing_ok=True)
         return False
     return True
 

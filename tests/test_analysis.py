@@ -1,5 +1,6 @@
 """Analyzer invariants (property tests) and the analysis rules of the word and exact views."""
 
+import marshal
 import subprocess
 import sys
 
@@ -198,3 +199,29 @@ def test_jieba_works_without_pkg_resources(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["农业", "合作化", "的", "高潮"]
     assert (tmp_path / "jieba.cache").is_file()
+
+
+def test_the_traditional_to_simplified_table_is_kept_in_the_cache_folder(tmp_path, monkeypatch):
+    """Made from OpenCC once, then read from huiyi's cache folder; a damaged file is made again."""
+    from indexer import analysis
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fresh = analysis._t2s_table_from_opencc()
+    path = analysis._t2s_cache_file()
+    assert path.parent == tmp_path / "huiyi" and not path.exists()
+    try:
+        analysis._t2s_table.cache_clear()
+        assert analysis._t2s_table() == fresh and fresh[ord("農")] == ord("农")
+        assert marshal.loads(path.read_bytes()) == fresh
+
+        path.write_bytes(marshal.dumps({ord("農"): ord("X")}))  # a file it did not make: it is read
+        analysis._t2s_table.cache_clear()
+        assert analysis._t2s_table() == {ord("農"): ord("X")}
+
+        for damaged in (b"\x00garbage", marshal.dumps({ord("農"): "X"}), marshal.dumps([1, 2])):
+            path.write_bytes(damaged)
+            analysis._t2s_table.cache_clear()
+            assert analysis._t2s_table() == fresh
+            assert marshal.loads(path.read_bytes()) == fresh
+    finally:
+        analysis._t2s_table.cache_clear()
