@@ -5,6 +5,7 @@ Run from the repository root:
     python -m bench.index_throughput                         # (a) 10,000 mixed passages
     python -m bench.index_throughput --cctv --json idx.json  # (a) and (b) the full CCTV corpus
     python -m bench.index_throughput --mixed 1000            # quick check
+    python -m bench.index_throughput --rounds 5              # (a), medians of 5 runs each
     python -m bench.index_throughput --mixed 0 --cctv --cctv-years 2012 --limit-mb 2
 
 Inputs, written into a temporary folder (``--keep DIR`` keeps it):
@@ -34,6 +35,11 @@ systems get those texts from a file, read before their clock starts (jieba is lo
 too); their times are the indexing alone. Every system's passage count and MB are printed, and
 an order-free digest of the texts shows they are the same (huiyi's is read back from its index).
 
+``--rounds N`` runs every system N times, in turn (huiyi, floor, naive, tantivy, then again), and
+the update N times (each undone, untimed, before the next); the figures are the medians, with
+every run's time in the JSON. On a shared machine one run's times move by ±10%, so a ratio
+near a target needs rounds to mean anything.
+
 MB = 10^6 bytes of UTF-8 passage text. Peak memory is the largest sum of RSS over a process and
 its children, sampled every 50 ms (psutil). Index size is the bytes of the files in the index
 folder. After the (a) build, 1% of the input files change (a row edited, a row added) and the
@@ -52,6 +58,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -536,7 +543,7 @@ def modify_files(files: list[Path], share: float = 0.01) -> int:
     return count
 
 
-def measure(name: str, files: list[Path], work: Path, incremental: bool, systems: list[str]) -> dict:
+def measure(name: str, files: list[Path], work: Path, incremental: bool, systems: list[str], rounds: int = 1) -> dict:
     print(f"\n== {name}: preparing passages with huiyi's importer …", flush=True)
     work.mkdir(parents=True, exist_ok=True)
     for old in ("huiyi-index", *(f"{system}-index" for system in WORKERS), "one"):
@@ -547,36 +554,67 @@ def measure(name: str, files: list[Path], work: Path, incremental: bool, systems
     print(f"   {len(files)} input files, {input_bytes / MB:.2f} MB on disk; "
           f"{expected['passages']:,} passages, {expected['bytes'] / MB:.2f} MB of passage text "
           f"({language_shares(expected)})", flush=True)
-    results: dict = {}
-    for system in systems:
-        print(f"   running {LABELS[system]} …", flush=True)
-        if system == "huiyi":
-            results[system] = run_huiyi(files, work / "huiyi-index")
-        else:
-            results[system] = run_worker(system, passages_file, work / f"{system}-index")
-        row = results[system]
-        row["mb_s"] = row["bytes"] / MB / row["seconds"]
-        row["passages_s"] = row["passages"] / row["seconds"]
-        print(f"   … {row['seconds']:.2f} s", flush=True)
+    runs: dict[str, list[dict]] = {system: [] for system in systems}
+    for number in range(rounds):
+        for system in systems:
+            print(f"   running {LABELS[system]}" + (f" (round {number + 1} of {rounds})" if rounds > 1 else "") + " …",
+                  flush=True)
+            index_dir = work / f"{system}-index"
+            shutil.rmtree(index_dir, ignore_errors=True)  # every run builds afresh
+            if system == "huiyi":
+                row = run_huiyi(files, index_dir)
+            else:
+                row = run_worker(system, passages_file, index_dir)
+            runs[system].append(row)
+            print(f"   … {row['seconds']:.2f} s", flush=True)
+    results = {system: median_run(rows) for system, rows in runs.items()}
     data = {"name": name, "files": [str(p) for p in files], "input_bytes": input_bytes,
-            "expected": expected, "systems": results, "procs": os.cpu_count()}
+            "expected": expected, "systems": results, "procs": os.cpu_count(), "rounds": rounds}
     if "huiyi" in results:
         data["huiyi_fixed_seconds"] = fixed_cost(work / "one")
         if incremental:
-            data["incremental"] = measure_incremental(files, work / "huiyi-index", results["huiyi"])
+            data["incremental"] = measure_incremental(files, work / "huiyi-index", results["huiyi"], rounds)
     return data
 
 
-def measure_incremental(files: list[Path], index_dir: Path, full: dict) -> dict:
+def median_run(rows: list[dict]) -> dict:
+    """One system's figures over its runs: the last run's, with the median time (and the MB/s
+    from it), the highest peak memory, and every run's time."""
+    row = dict(rows[-1])
+    row["runs"] = [run["seconds"] for run in rows]
+    row["seconds"] = statistics.median(row["runs"])
+    row["peak_rss"] = max(run["peak_rss"] or 0 for run in rows) or None
+    row["mb_s"] = row["bytes"] / MB / row["seconds"]
+    row["passages_s"] = row["passages"] / row["seconds"]
+    return row
+
+
+def measure_incremental(files: list[Path], index_dir: Path, full: dict, rounds: int = 1) -> dict:
+    """Change 1% of the files and update, ``rounds`` times; after each timed update the files
+    are put back and the index updated again, untimed, so each round starts from the full build."""
     before = huiyi_stats(index_dir)["passages"]
-    changed = modify_files(files)
-    print(f"   changed {changed} of {len(files)} files; updating with the same command …", flush=True)
-    run = run_measured(index_command(files, index_dir))
-    if run["returncode"] != 0:
-        fail("huiyi index (update)", run)
-    after = huiyi_stats(index_dir)
-    return {"files_changed": changed, "files": len(files), "seconds": run["seconds"], "peak_rss": run["peak_rss"],
-            "full_seconds": full["seconds"], "ratio": run["seconds"] / full["seconds"],
+    originals = {path: path.read_bytes() for path in files}
+    times, peaks = [], []
+    for number in range(rounds):
+        changed = modify_files(files)
+        print(f"   changed {changed} of {len(files)} files; updating with the same command"
+              + (f" (round {number + 1} of {rounds})" if rounds > 1 else "") + " …", flush=True)
+        run = run_measured(index_command(files, index_dir))
+        if run["returncode"] != 0:
+            fail("huiyi index (update)", run)
+        times.append(run["seconds"])
+        peaks.append(run["peak_rss"] or 0)
+        after = huiyi_stats(index_dir)
+        if after["passages"] != before + changed or number + 1 == rounds:
+            break  # reported below
+        for path, content in originals.items():
+            path.write_bytes(content)
+        undo = run_measured(index_command(files, index_dir))
+        if undo["returncode"] != 0:
+            fail("huiyi index (undoing the update)", undo)
+    seconds = statistics.median(times)
+    return {"files_changed": changed, "files": len(files), "seconds": seconds, "runs": times,
+            "peak_rss": max(peaks) or None, "full_seconds": full["seconds"], "ratio": seconds / full["seconds"],
             "passages_before": before, "passages_after": after["passages"],
             "passages_expected": before + changed, "update_seconds_manifest": after.get("update_seconds")}
 
@@ -637,6 +675,11 @@ def report(data: dict) -> list[dict]:
         print(f"{LABELS[system]:<24}{row['passages']:>10,}{row['bytes'] / MB:>9.2f}{row['seconds']:>10.2f}"
               f"{row['mb_s']:>8.3f}{row['passages_s']:>12,.0f}{human_bytes(row['peak_rss']):>11}"
               f"{human_bytes(row.get('index_bytes')):>11}  {same}")
+    if data.get("rounds", 1) > 1:
+        print(f"seconds are the medians of {data['rounds']} runs each, run in turn; every run:")
+        for system in SYSTEMS:
+            if system in systems:
+                print(f"  {LABELS[system]:<24}" + ", ".join(f"{seconds:.2f}" for seconds in systems[system]["runs"]))
     if "tantivy" not in systems:
         why = "not asked for (--systems)" if have("tantivy") else "tantivy is not installed (pip install tantivy; benchmark only)"
         print(f"{LABELS['tantivy']:<24}  skipped: {why}")
@@ -686,6 +729,8 @@ def report(data: dict) -> list[dict]:
               f"{incremental['ratio']:.1%} (passages {incremental['passages_before']:,} → "
               f"{incremental['passages_after']:,}, expected {incremental['passages_expected']:,}; "
               f"peak {human_bytes(incremental['peak_rss'])})")
+        if len(incremental.get("runs", ())) > 1:
+            print("  update runs (median above): " + ", ".join(f"{seconds:.2f}" for seconds in incremental["runs"]))
         if incremental["passages_after"] != incremental["passages_expected"]:
             print("WARNING: the update did not leave the expected passage count")
         checks.append({"data": data["name"], "target": "update after 1% changed < 5% of full build",
@@ -712,6 +757,8 @@ def parse_args(argv=None):
     parser.add_argument("--cctv", action="store_true", help="(b) the CCTV news corpus")
     parser.add_argument("--cctv-years", help="only these years of the CCTV corpus, e.g. 2019,2020")
     parser.add_argument("--limit-mb", type=float, help="(b) about this many MB of story text (a cut copy)")
+    parser.add_argument("--rounds", type=int, default=1, metavar="N",
+                        help="run every system (and the update) N times, in turn; report the medians (default 1)")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"systems to run (default {','.join(SYSTEMS)})")
     parser.add_argument("--json", metavar="FILE", help="write all figures to FILE")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (inputs, passages, indexes)")
@@ -741,6 +788,8 @@ def main(argv=None) -> int:
     if not HAVE_PSUTIL:
         notes.append("psutil is not installed (pip install psutil; benchmark only): peak memory is the "
                      "largest single process's (wait4), not the sum over huiyi's workers")
+    if args.rounds < 1:
+        raise SystemExit("--rounds must be 1 or more")
     if not args.mixed and not args.cctv:
         raise SystemExit("nothing to do: give --mixed N and/or --cctv")
     for note in notes:
@@ -756,14 +805,15 @@ def main(argv=None) -> int:
         if args.mixed:
             folder = work / "mixed"
             files = write_mixed(folder / "input", args.mixed)
-            data = measure(f"(a) mixed, {args.mixed:,} rows", files, folder, incremental=True, systems=systems)
+            data = measure(f"(a) mixed, {args.mixed:,} rows", files, folder, incremental=True, systems=systems,
+                           rounds=args.rounds)
             figures["datasets"].append(data)
         if args.cctv:
             folder = work / "cctv"
             files = cctv_inputs(folder / "input", years, args.limit_mb)
             label = "(b) CCTV news" + (f" {args.cctv_years}" if years else ", all years") + \
                     (f", cut to {args.limit_mb:g} MB" if args.limit_mb else "")
-            data = measure(label, files, folder, incremental=False, systems=systems)
+            data = measure(label, files, folder, incremental=False, systems=systems, rounds=args.rounds)
             data["memory_target"] = True
             figures["datasets"].append(data)
         figures["machine"]["loadavg_end"] = os.getloadavg()
