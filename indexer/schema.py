@@ -19,7 +19,7 @@ DIGEST_SIZE = 16
 class KEY(COLUMN):
     """A text value kept in a column (and stored, if asked) for facets and stats, read back as
     text: the column of an ``ID(sortable=True)`` without its term per passage, which no query
-    names (every posting costs a build time)."""
+    names (a build pays for every posting)."""
 
     def __init__(self, stored: bool = False) -> None:
         super().__init__(VarBytesColumn())
@@ -35,8 +35,9 @@ class KEY(COLUMN):
 def make_schema() -> Schema:
     word, exact = word_analyzer(), exact_analyzer()
     return Schema(
-        passage_id=STORED,  # not indexed: no query names it, and a unique term per passage cost a
-        # term table entry and a posting block each
+        # not indexed: no query names it, and its unique term cost a term table entry and a
+        # posting block per passage
+        passage_id=STORED,
         meeting_id=ID(stored=True, sortable=True),
         file_key=ID(stored=True),
         source=STORED,
