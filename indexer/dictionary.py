@@ -151,8 +151,8 @@ def load_segmenter(word_lists: list[str], whole: bool = False, cache_dir: Path |
     if not whole and path is not None and tokenizer.load_trie(path):
         return tokenizer
     tokenizer.load_whole()
-    if not whole and path is not None:
-        write_trie(tokenizer, path)
+    if not whole and path is not None and write_trie(tokenizer, path):
+        prune_tries(path.parent)
     return tokenizer
 
 
@@ -334,6 +334,26 @@ def trie_path(word_lists: list[str], folder: Path | None = None) -> Path | None:
 
 def _trie_file(digest: str, folder: Path | None) -> Path:
     return (folder or cache_dir()) / f"jieba-{digest}.trie"
+
+
+KEPT_TRIES = 6
+
+
+def prune_tries(folder: Path, keep: int = KEPT_TRIES) -> None:
+    """Delete all but the ``keep`` newest trie files in ``folder``. Each is 3 MB, and one is
+    made for every jieba install and every edit of a word list; nothing else removes them. A
+    pruned one still in use is made again, once (about a second)."""
+    found = []
+    for path in folder.glob("jieba-*.trie"):
+        try:
+            found.append((path.stat().st_mtime_ns, path))
+        except OSError:  # another process pruned it meanwhile
+            continue
+    for _written, path in sorted(found, reverse=True)[keep:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def write_trie(tokenizer, path: Path) -> bool:
