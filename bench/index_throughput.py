@@ -36,8 +36,8 @@ too); their times are the indexing alone. Every system's passage count and MB ar
 an order-free digest of the texts shows they are the same (huiyi's is read back from its index).
 
 ``--rounds N`` runs every system N times, in turn (huiyi, floor, naive, tantivy, then again), and
-the update N times (each undone, untimed, before the next); the figures are the medians, with
-every run's time in the JSON. On a shared machine one run's times move by ±10%, so a ratio
+the update N times (each from the full build: the files and a copy of the index as built are put
+back before the next); the figures are the medians, with every run's time in the JSON. On a shared machine one run's times move by ±10%, so a ratio
 near a target needs rounds to mean anything.
 
 MB = 10^6 bytes of UTF-8 passage text. Peak memory is the largest sum of RSS over a process and
@@ -590,28 +590,36 @@ def median_run(rows: list[dict]) -> dict:
 
 
 def measure_incremental(files: list[Path], index_dir: Path, full: dict, rounds: int = 1) -> dict:
-    """Change 1% of the files and update, ``rounds`` times; after each timed update the files
-    are put back and the index updated again, untimed, so each round starts from the full build."""
+    """Change 1% of the files and update, ``rounds`` times, each from the full build: before
+    every round after the first, the files and a copy of the index as built are put back."""
+    if rounds < 1:
+        raise ValueError("rounds must be 1 or more")
     before = huiyi_stats(index_dir)["passages"]
     originals = {path: path.read_bytes() for path in files}
+    built = index_dir.with_name(f"{index_dir.name}-as-built")
+    shutil.rmtree(built, ignore_errors=True)
+    shutil.copytree(index_dir, built)
     times, peaks = [], []
-    for number in range(rounds):
-        changed = modify_files(files)
-        print(f"   changed {changed} of {len(files)} files; updating with the same command"
-              + (f" (round {number + 1} of {rounds})" if rounds > 1 else "") + " …", flush=True)
-        run = run_measured(index_command(files, index_dir))
-        if run["returncode"] != 0:
-            fail("huiyi index (update)", run)
-        times.append(run["seconds"])
-        peaks.append(run["peak_rss"] or 0)
-        after = huiyi_stats(index_dir)
-        if after["passages"] != before + changed or number + 1 == rounds:
-            break  # reported below
-        for path, content in originals.items():
-            path.write_bytes(content)
-        undo = run_measured(index_command(files, index_dir))
-        if undo["returncode"] != 0:
-            fail("huiyi index (undoing the update)", undo)
+    try:
+        for number in range(rounds):
+            if number:
+                for path, content in originals.items():
+                    path.write_bytes(content)
+                shutil.rmtree(index_dir)
+                shutil.copytree(built, index_dir)
+            changed = modify_files(files)
+            print(f"   changed {changed} of {len(files)} files; updating with the same command"
+                  + (f" (round {number + 1} of {rounds})" if rounds > 1 else "") + " …", flush=True)
+            run = run_measured(index_command(files, index_dir))
+            if run["returncode"] != 0:
+                fail("huiyi index (update)", run)
+            times.append(run["seconds"])
+            peaks.append(run["peak_rss"] or 0)
+            after = huiyi_stats(index_dir)
+            if after["passages"] != before + changed:
+                break  # reported below
+    finally:
+        shutil.rmtree(built, ignore_errors=True)
     seconds = statistics.median(times)
     return {"files_changed": changed, "files": len(files), "seconds": seconds, "runs": times,
             "peak_rss": max(peaks) or None, "full_seconds": full["seconds"], "ratio": seconds / full["seconds"],

@@ -18,6 +18,7 @@ original text, and folding a substring gives the same characters as folding the 
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import importlib.util
 import marshal
@@ -37,13 +38,8 @@ from whoosh.lang.porter import stem as porter_stem
 
 from corpus.text import HAN_CHARACTER, WIDTH_TABLE
 
-from .dictionary import (
-    cache_dir,
-    segmenter,
-    user_dictionaries,
-    word_lists_digest,
-    write_cache_file,
-)
+from .dictionary import segmenter, user_dictionaries, word_lists_digest
+from .files import cache_dir, write_cache_file
 
 ANALYZER_VERSION = "3"
 HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
@@ -79,7 +75,7 @@ def _t2s_table() -> dict[int, int]:
             table = marshal.loads(path.read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
             table = None
-        if isinstance(table, dict) and all(type(value) is int for value in table.values()):
+        if _is_fold_table(table):
             return table
     table = _t2s_table_from_opencc()
     if path is not None:
@@ -87,18 +83,34 @@ def _t2s_table() -> dict[int, int]:
     return table
 
 
+def _is_fold_table(table) -> bool:
+    """A table ``str.translate`` can use as the fold: code points to code points."""
+    return isinstance(table, dict) and bool(table) and all(
+        type(source) is int and type(target) is int and 0 <= source < 0x110000 and 0 <= target < 0x110000
+        for source, target in table.items())
+
+
 def _t2s_cache_file() -> Path | None:
-    """Named by the installed OpenCC (where its module lives, when it was written, its size),
-    so another OpenCC makes its own table; None without OpenCC."""
+    """Named by what the table is made from: the installed OpenCC's module, its t2s configuration
+    and dictionaries and its compiled library (each by path, size and time written), and the
+    analyzer version, so another OpenCC makes its own file; None without OpenCC."""
     spec = importlib.util.find_spec("opencc")
     if spec is None or not spec.origin:
         return None
-    try:
-        found = os.stat(spec.origin)
-    except OSError:
-        return None
-    key = f"{_T2S_CACHE_FORMAT}|{spec.origin}|{found.st_mtime_ns}|{found.st_size}"
-    return cache_dir() / f"t2s-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.marshal"
+    package = os.path.dirname(spec.origin)
+    share = os.path.join(package, "clib", "share", "opencc")
+    made_from = [spec.origin, *(os.path.join(share, name) for name in ("t2s.json", "TSCharacters.ocd2", "TSPhrases.ocd2")),
+                 *sorted(glob.glob(os.path.join(package, "clib", "opencc_clib*")))]
+    key = [f"{_T2S_CACHE_FORMAT} {ANALYZER_VERSION}"]
+    for path in made_from:
+        try:
+            found = os.stat(path)
+        except OSError:
+            key.append(f"{path} missing")
+            continue
+        key.append(f"{path} {found.st_size} {found.st_mtime_ns}")
+    digest = hashlib.blake2b("\n".join(key).encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+    return cache_dir() / f"t2s-{digest}.marshal"
 
 
 def _t2s_table_from_opencc() -> dict[int, int]:

@@ -41,6 +41,7 @@ from .dictionary import (
     segmenter,
     word_lists_digest,
 )
+from .files import replace_file
 from .passages import language_of, meeting_fields, passages_of
 from .schema import DIGEST_SIZE, SCHEMA_VERSION, make_schema
 from .segments import build_segments, commit_segments
@@ -272,9 +273,7 @@ def compatible(manifest: dict) -> bool:
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
     """Write atomically: a crash leaves the old manifest or the new one."""
-    temporary = folder / (MANIFEST + ".tmp")
-    temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, folder / MANIFEST)
+    replace_file(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def _new_manifest(paths, imports, files: dict, seconds: float) -> dict:

@@ -32,6 +32,8 @@ from importlib import resources
 from math import log
 from pathlib import Path
 
+from .files import cache_dir, writable_folder, write_cache_file
+
 DEFAULT_USER_DICT = "period_words.txt"
 _TRIE_MAGIC = b"huiyi-jieba-trie-1\n"
 _TRIE_HEADER = struct.Struct("<QIII")  # total frequency, longest word, number of words, bytes of split words
@@ -151,8 +153,8 @@ def load_segmenter(word_lists: list[str], whole: bool = False, cache_dir: Path |
     if not whole and path is not None and tokenizer.load_trie(path):
         return tokenizer
     tokenizer.load_whole()
-    if not whole and path is not None and write_trie(tokenizer, path):
-        prune_tries(path.parent)
+    if not whole and path is not None:
+        write_trie(tokenizer, path)
     return tokenizer
 
 
@@ -318,11 +320,6 @@ def load_jieba_cache(tokenizer) -> bool:
 # ---------------------------------------------------------------- the trie file
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "huiyi"
-
-
 def trie_path(word_lists: list[str], folder: Path | None = None) -> Path | None:
     """The trie file for jieba's dictionary plus ``word_lists``, named by their contents
     (None when a word list cannot be read: the whole load reports it)."""
@@ -334,26 +331,6 @@ def trie_path(word_lists: list[str], folder: Path | None = None) -> Path | None:
 
 def _trie_file(digest: str, folder: Path | None) -> Path:
     return (folder or cache_dir()) / f"jieba-{digest}.trie"
-
-
-KEPT_TRIES = 6
-
-
-def prune_tries(folder: Path, keep: int = KEPT_TRIES) -> None:
-    """Delete all but the ``keep`` newest trie files in ``folder``. Each is 3 MB, and one is
-    made for every jieba install and every edit of a word list; nothing else removes them. A
-    pruned one still in use is made again, once (about a second)."""
-    found = []
-    for path in folder.glob("jieba-*.trie"):
-        try:
-            found.append((path.stat().st_mtime_ns, path))
-        except OSError:  # another process pruned it meanwhile
-            continue
-    for _written, path in sorted(found, reverse=True)[keep:]:
-        try:
-            path.unlink()
-        except OSError:
-            pass
 
 
 def write_trie(tokenizer, path: Path) -> bool:
@@ -375,30 +352,6 @@ def write_trie(tokenizer, path: Path) -> bool:
     except OverflowError:
         return False
     return write_cache_file(path, data)
-
-
-def writable_folder(folder: Path) -> bool:
-    """Make ``folder`` if need be; False where files cannot be written there."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(folder, os.W_OK)
-
-
-def write_cache_file(path: Path, data: bytes) -> bool:
-    """Write a cache file atomically (a reader finds the old file, the new one or none, never
-    half of one); False where it cannot be written: a cache is only ever a saving."""
-    if not writable_folder(path.parent):
-        return False
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        return False
-    return True
 
 
 def read_trie(path: Path):

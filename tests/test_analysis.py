@@ -218,10 +218,36 @@ def test_the_traditional_to_simplified_table_is_kept_in_the_cache_folder(tmp_pat
         analysis._t2s_table.cache_clear()
         assert analysis._t2s_table() == {ord("農"): ord("X")}
 
-        for damaged in (b"\x00garbage", marshal.dumps({ord("農"): "X"}), marshal.dumps([1, 2])):
+        for damaged in (b"\x00garbage", marshal.dumps({ord("農"): "X"}), marshal.dumps([1, 2]), marshal.dumps({}),
+                        marshal.dumps({ord("農"): 0x110000}), marshal.dumps({"農": ord("农")})):
             path.write_bytes(damaged)
             analysis._t2s_table.cache_clear()
             assert analysis._t2s_table() == fresh
             assert marshal.loads(path.read_bytes()) == fresh
     finally:
         analysis._t2s_table.cache_clear()
+
+
+def test_another_opencc_gets_its_own_table_file(tmp_path, monkeypatch):
+    """The table's file is named by OpenCC's module, t2s dictionaries and compiled library."""
+    import importlib.util
+    import os
+    from types import SimpleNamespace
+
+    from indexer import analysis
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    package = tmp_path / "opencc"
+    share = package / "clib" / "share" / "opencc"
+    share.mkdir(parents=True)
+    made_from = [package / "__init__.py", share / "t2s.json", share / "TSCharacters.ocd2",
+                 share / "TSPhrases.ocd2", package / "clib" / "opencc_clib.cpython-311-x86_64-linux-gnu.so"]
+    for path in made_from:
+        path.write_bytes(b"1")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: SimpleNamespace(origin=str(made_from[0])))
+    names = {analysis._t2s_cache_file()}
+    for number, path in enumerate(made_from, start=1):
+        os.utime(path, ns=(10**18 + number * 10**9,) * 2)  # the file rewritten by an upgrade
+        names.add(analysis._t2s_cache_file())
+    assert len(names) == len(made_from) + 1
+    assert analysis._t2s_cache_file() == analysis._t2s_cache_file()  # and stable otherwise

@@ -185,21 +185,21 @@ def test_a_word_added_to_a_lazy_dictionary_keeps_the_words_it_starts_with(tokeni
 
 
 def test_only_the_newest_trie_files_are_kept(tmp_path):
-    """Every word-list edit makes a 3 MB trie file: writing one prunes the oldest."""
+    """Every word-list edit makes a 3 MB trie file: writing one prunes the oldest tries (and
+    only tries)."""
     import os
 
-    from indexer.dictionary import KEPT_TRIES
+    from indexer.files import KEPT_CACHE_FILES
 
-    old = []
-    for number in range(KEPT_TRIES + 2):
-        path = tmp_path / f"jieba-{number:024d}.trie"
-        path.write_bytes(b"old")
-        os.utime(path, ns=(10**18 + number * 10**9,) * 2)  # oldest first, in the past
-        old.append(path)
-    other = tmp_path / "t2s-0123456789abcdef.marshal"
-    other.write_bytes(b"x")
+    old_tries, tables = [], []
+    for number in range(KEPT_CACHE_FILES + 2):
+        for kind, names in (("jieba-{:024d}.trie", old_tries), ("t2s-{:016d}.marshal", tables)):
+            path = tmp_path / kind.format(number)
+            path.write_bytes(b"old")
+            os.utime(path, ns=(10**18 + number * 10**9,) * 2)  # oldest first, all in the past
+            names.append(path)
     lists = [str(user_dictionary_path())]
     load_segmenter(lists, cache_dir=tmp_path)  # no trie for these lists yet: writes one, prunes
-    # the new one, and the newest of the old ones
-    assert set(tmp_path.glob("jieba-*.trie")) == {trie_path(lists, tmp_path), *old[-(KEPT_TRIES - 1):]}
-    assert other.exists()
+    newest_old = old_tries[-(KEPT_CACHE_FILES - 1):]
+    assert set(tmp_path.glob("jieba-*.trie")) == {trie_path(lists, tmp_path), *newest_old}
+    assert set(tmp_path.glob("t2s-*.marshal")) == set(tables)
