@@ -382,6 +382,27 @@ def test_facet_and_stat_columns_read_back_as_text_without_terms(tmp_path):
     assert not indexed & {"passage_id", "lang", "speaker_key", "type_key", "year_key"}
 
 
+def test_facet_and_stat_columns_survive_whooshs_merges(tmp_path):
+    """Small updates make small segments, which Whoosh's own writer merges (MERGE_SMALL): the
+    merged segments keep the key columns."""
+    corpus = write_records(tmp_path / "c", {"a.txt": record("合作化", year=1950)})
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, procs=1)
+    counts = []
+    for year in range(1951, 1960):
+        (corpus / f"{year}.txt").write_text(record(f"合作化 {year}", year=year), encoding="utf-8")
+        build_index([corpus], index_dir, procs=1)
+        ix = open_index(index_dir)
+        counts.append(len(ix._segments()))
+        ix.close()
+    assert any(later < earlier for earlier, later in zip(counts, counts[1:])), counts  # a merge happened
+    with Engine.open(index_dir) as engine:
+        facets = engine.search("合作化", facets=["year"], limit=0).facets
+        stats = engine.stats()
+    assert facets["year"] == tuple((str(year), 1) for year in range(1950, 1960)) == stats.by_year
+    assert stats.by_language == (("zh", 10),)
+
+
 def test_parallel_build_reports_what_the_workers_read(tmp_path):
     records = {f"{n:02d}.txt": record(f"合作化 item{n}") for n in range(10)}
     records["odd.txt"] = "**Dates of Meeting:** 1955\n\n**Source Note:** extra\n\n**Remarks:**\n\nodd one\n"
