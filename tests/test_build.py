@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -395,7 +396,7 @@ def test_facet_and_stat_columns_survive_whooshs_merges(tmp_path):
         ix = open_index(index_dir)
         counts.append(len(ix._segments()))
         ix.close()
-    assert any(later < earlier for earlier, later in zip(counts, counts[1:])), counts  # a merge happened
+    assert any(later < earlier for earlier, later in pairwise(counts)), counts  # a merge happened
     with Engine.open(index_dir) as engine:
         facets = engine.search("合作化", facets=["year"], limit=0).facets
         stats = engine.stats()
