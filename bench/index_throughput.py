@@ -37,8 +37,9 @@ an order-free digest of the texts shows they are the same (huiyi's is read back 
 
 ``--rounds N`` runs every system N times, in turn (huiyi, floor, naive, tantivy, then again), and
 the update N times (each from the full build: the files and a copy of the index as built are put
-back before the next); the figures are the medians, with every run's time in the JSON. On a shared machine one run's times move by ±10%, so a ratio
-near a target needs rounds to mean anything.
+back before the next); the figures are the medians, with every run's time in the JSON. On a
+shared machine one run's times move by ±10%, so a ratio near a target needs rounds to mean
+anything.
 
 MB = 10^6 bytes of UTF-8 passage text. Peak memory is the largest sum of RSS over a process and
 its children, sampled every 50 ms (psutil). Index size is the bytes of the files in the index
