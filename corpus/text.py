@@ -29,5 +29,7 @@ def is_han(ch: str) -> bool:
     )
 
 
-# the characters of is_han, for counting them at C speed
-HAN_CHARACTER = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0002fa1f\u3007]")
+# the characters of is_han, as a regex class body (the analyzers build their patterns on it)
+HAN_CLASS = "\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0002fa1f\u3007"
+# ... and as a pattern, for counting them at C speed
+HAN_CHARACTER = re.compile(f"[{HAN_CLASS}]")

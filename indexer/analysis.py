@@ -36,13 +36,12 @@ from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
-from corpus.text import HAN_CHARACTER, WIDTH_TABLE
+from corpus.text import HAN_CHARACTER, HAN_CLASS, WIDTH_TABLE
 
 from .dictionary import segmenter, user_dictionaries, word_lists_digest
 from .files import cache_dir, write_cache_file
 
 ANALYZER_VERSION = "3"
-HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0002fa1f"
 # English-like words: letters/digits with inner hyphens, apostrophes, or digit separators.
 _WORD = (rf"(?:[^\W_{HAN_CLASS}]\.){{2,}}(?![^\W_])"  # acronyms: U.S., U.N.
          rf"|[^\W_{HAN_CLASS}]+(?:(?:[-‐'’]|(?<=\d)[.,](?=\d))[^\W_{HAN_CLASS}]+)*")

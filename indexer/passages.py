@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.model import Meeting, Paragraph, PartialDate
-from corpus.text import HAN_CHARACTER
+from corpus.text import HAN_CLASS
 
 from .dates import date_terms, first_day, last_day, sort_key
 
@@ -64,7 +64,7 @@ def passages_of(meeting: Meeting) -> list[Passage]:
     return passages
 
 
-_HAN_RUNS = re.compile(HAN_CHARACTER.pattern + "+")  # a string per run, not per character
+_HAN_RUNS = re.compile(f"[{HAN_CLASS}]+")  # a string per run, not per character
 
 
 def language_of(text: str) -> str:
