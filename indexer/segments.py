@@ -92,8 +92,10 @@ class IndexWorkerError(HuiyiError):
 class SegmentBuilder:
     """Gathers documents for one new segment of the index in ``storage``; ``finish`` writes it."""
 
-    def __init__(self, storage, indexname: str, schema) -> None:
-        self.storage, self.schema = storage, schema
+    def __init__(self, storage, indexname: str, schema, analyse: Callable = index_views) -> None:
+        """``analyse``: a text's two views, as :func:`indexer.analysis.index_views` makes them
+        (``bench.build_phases`` hands in views made beforehand, to time adding alone)."""
+        self.storage, self.schema, self.analyse = storage, schema, analyse
         self.codec = default_codec()
         self.segment = self.codec.new_segment(storage, indexname)
         self.perdoc = self.codec.per_document_writer(storage, self.segment)
@@ -160,7 +162,7 @@ class SegmentBuilder:
         fields with this text); returns its length."""
         analysed = views.get(value)
         if analysed is None:
-            analysed = views[value] = index_views(value)
+            analysed = views[value] = self.analyse(value)
         if view == WORD_VIEW:
             counts = analysed[0]
             self._gather(name, counts.keys(), map(_FREQUENCY_VALUES.__getitem__, counts.values()))

@@ -82,10 +82,10 @@ def whoosh_written(folder, documents):
     return ix
 
 
-def builder_written(folder, documents):
+def builder_written(folder, documents, **options):
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), make_schema())
-    builder = SegmentBuilder(ix.storage, ix.indexname, ix.schema)
+    builder = SegmentBuilder(ix.storage, ix.indexname, ix.schema, **options)
     for document in documents:
         builder.add(document)
     commit_segments(ix, [builder.finish()])
@@ -134,6 +134,23 @@ def test_builder_writes_what_whoosh_writes(tmp_path):
     documents = sample_documents()
     assert len(documents) > 50
     assert_same_index(builder_written(tmp_path / "ours", documents), whoosh_written(tmp_path / "whoosh", documents))
+
+
+def test_a_builder_takes_the_views_from_the_function_it_is_given(tmp_path):
+    """bench.build_phases times adding alone by handing in views made beforehand: each
+    document's distinct texts are asked for once, in the builder's field order."""
+    documents = sample_documents()
+    asked = []
+
+    def made_before(text):
+        asked.append(text)
+        return index_views(text)
+
+    ours = builder_written(tmp_path / "ours", documents, analyse=made_before)
+    view_fields = sorted(WORD_VIEW_FIELDS | EXACT_VIEW_FIELDS)
+    assert asked == [text for document in documents
+                     for text in dict.fromkeys(document[name] for name in view_fields if document.get(name))]
+    assert_same_index(ours, whoosh_written(tmp_path / "whoosh", documents))
 
 
 @settings(max_examples=50, deadline=None)
