@@ -396,10 +396,10 @@ def _posting_writers(fixed_size, lengths: bytearray):
     else:
         def block_values(values):
             return b"".join(filter(None, map(_bytes_of, values)))
-    length_at = lengths.__getitem__
 
-    def write_block(ids: list, values: list, last: bool) -> tuple:
-        """A block's bytes, and its total weight, max weight and length bytes (min, max)."""
+    def write_block(ids: list, values: list, last: bool, head: bytes = b"") -> tuple:
+        """A block's bytes (after ``head``), and its total weight, max weight and length bytes
+        (min, max)."""
         given = list(map(_weight_of, values))
         if given.count(1.0) == len(given):
             weights, total, max_weight = None, float(len(given)), 1.0
@@ -410,20 +410,19 @@ def _posting_writers(fixed_size, lengths: bytearray):
             else:
                 weights = stored[0] if stored.count(stored[0]) == len(stored) else tuple(stored)
             total, max_weight = sum(stored), max(0, max(given))
-        known = bytes(map(length_at, ids))
+        known = bytes(itemgetter(*ids)(lengths)) if len(ids) > 1 else bytes((lengths[ids[0]],))
         if 0 in known:
             known = known.replace(b"\0", b"")
         shortest, longest = (min(known), max(known)) if known else (0, 0)
-        block = _block_bytes(tuple(map(sub, ids, (0, *ids[:-1]))), weights, block_values(values), ids[-1],
-                             max_weight, shortest, longest, last)
+        block = _block_bytes((ids[0], *map(sub, ids[1:], ids)), weights, block_values(values), ids[-1],
+                             max_weight, shortest, longest, last, head)
         return block, total, max_weight, shortest, longest
 
     def write_many(offset: int, entry: list) -> tuple[bytes, bytes]:
         docnums, values = entry[0::2], entry[1::2]
         count = len(docnums)
         if count <= BLOCK_LIMIT:
-            blob, total, max_weight, shortest, longest = write_block(docnums, values, True)
-            blob = WHOOSH3_HEADER_MAGIC + blob
+            blob, total, max_weight, shortest, longest = write_block(docnums, values, True, WHOOSH3_HEADER_MAGIC)
         else:
             out, total, max_weight, shortest, longest = [WHOOSH3_HEADER_MAGIC], 0.0, 0, 0, 0
             for start in range(0, count, BLOCK_LIMIT):
@@ -442,11 +441,11 @@ def _posting_writers(fixed_size, lengths: bytearray):
 
     def write_one(offset: int, docnum: int, value: tuple) -> tuple[bytes, bytes]:
         weight = value[1]
-        stored_weight = array("f", (weight,))[0]
+        stored_weight = 1.0 if weight == 1.0 else array("f", (weight,))[0]
         max_weight = max(0, weight)
         length = lengths[docnum]
-        blob = WHOOSH3_HEADER_MAGIC + _block_bytes((docnum,), None if stored_weight == 1.0 else stored_weight,
-                                                   block_values((value,)), docnum, max_weight, length, length, True)
+        blob = _block_bytes((docnum,), None if stored_weight == 1.0 else stored_weight, block_values((value,)), docnum,
+                            max_weight, length, length, True, WHOOSH3_HEADER_MAGIC)
         return blob, _TERM_INFO_POINTER.pack(False, stored_weight, 1, length, length, max_weight, docnum, docnum,
                                              offset, len(blob))
 
@@ -454,16 +453,17 @@ def _posting_writers(fixed_size, lengths: bytearray):
 
 
 def _block_bytes(deltas: tuple, weights, values, last_id: int, max_weight, shortest: int, longest: int,
-                 last: bool) -> bytes:
-    """One block of postings as the codec writes it: its size (negative for a term's last
-    block), its info (count, last id, max weight, compression, length bytes), its postings."""
+                 last: bool, head: bytes = b"") -> bytes:
+    """One block of postings as the codec writes it, after ``head``: its size (negative for a
+    term's last block), its info (count, last id, max weight, compression, length bytes), its
+    postings."""
     data = dumps((deltas, weights, values), BLOCK_PICKLE)
     compression = COMPRESSION if len(data) >= COMPRESSION_MIN_SIZE else 0
     if compression:
         data = zlib.compress(data, compression)
     info = dumps((len(deltas), last_id, max_weight, compression, shortest, longest), 2)
     size = len(info) + len(data)
-    return _pack_int(-size if last else size) + info + data
+    return b"".join((head, _pack_int(-size if last else size), info, data))
 
 
 class _Values(dict):
