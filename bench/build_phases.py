@@ -161,6 +161,8 @@ def measure(files: list[Path], workers: int, rounds: int, work: Path) -> dict:
         for number in range(rounds):
             documents, read_seconds = read_documents(files)
             share = worker_share(documents, workers)
+            if not share:
+                raise SystemExit(f"no documents to time: {len(documents)} read, none in one of {workers} workers' share")
             texts = analysed_texts(share)
             runs["read"].append(read_seconds)
             runs["jieba"].append(time_jieba(texts))
