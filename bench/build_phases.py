@@ -9,16 +9,17 @@ Run from the repository root:
 
 ``bench.index_throughput`` times whole builds; this says what a build is made of, so that an
 idea for making it faster can be weighed before it is written. A parallel build
-(:mod:`indexer.segments`) is a parent reading the input and ``N`` workers, each adding every
-``N``-th batch of documents to a segment and writing it. In one process, with the cyclic
-collector paused as it is in a worker, this times:
+(:mod:`indexer.segments`) is a parent reading the input and ``N`` workers taking batches of
+documents from a shared queue, each adding its batches to a segment and writing it. In one
+process, with the cyclic collector paused as it is in a worker, this times a worker's even
+share, every ``N``-th batch:
 
 * **read**: the parent's part for all the documents: rows → meetings → passages → documents
   (``indexer.build._documents``, as ``huiyi index --from jsonl … --map text=text,date=date,id=id
   --kind remark`` reads them);
 * **analysis**: ``index_views`` on each document's texts, as the segment builder calls it
-  (caches cleared first), and within it **jieba**: jieba's ``tokenize`` alone on the same Han
-  runs;
+  (analysis caches cleared first), and within it **jieba**: jieba's ``tokenize`` alone on the
+  Han runs the analysis hands it (not those its cache of recent runs holds);
 * **add**: ``SegmentBuilder.add`` with the views made beforehand: gathering postings, stored
   fields, columns, identifiers and dates;
 * **write**: ``SegmentBuilder.finish``: posting blocks, term table, columns, compound file;
@@ -42,6 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from bench import convert
@@ -87,12 +89,25 @@ def analysed_texts(documents: list[dict]) -> list[str]:
 
 
 def time_jieba(texts: list[str]) -> float:
-    """jieba's ``tokenize`` alone on the Han runs of the folded texts, as the analyzer calls it."""
-    from indexer.analysis import _RUNS, fold
+    """jieba's ``tokenize`` alone on the Han runs the analysis passes to it: those of the folded
+    texts, less the runs its cache of recent segmentations (``_SegmentCache``) already holds."""
+    from indexer.analysis import _RUNS, _segment_cache, fold
     from indexer.dictionary import segmenter
 
     tokenize = segmenter().tokenize
-    runs = [run for text in texts for run, _word in _RUNS.findall(fold(text)) if run]
+    recent: OrderedDict[str, None] = OrderedDict()
+    runs = []
+    for text in texts:
+        for run, _word in _RUNS.findall(fold(text)):
+            if not run:
+                continue
+            if run in recent:
+                recent.move_to_end(run)
+                continue
+            runs.append(run)
+            recent[run] = None
+            if len(recent) > _segment_cache.size:
+                recent.popitem(last=False)
     started = time.perf_counter()
     for run in runs:
         for _token in tokenize(run, HMM=True):
@@ -105,7 +120,8 @@ def time_analysis(texts: list[str]) -> tuple[float, dict]:
     from indexer import analysis
 
     analysis._segment_cache.clear()
-    analysis._english_terms.cache_clear()
+    for cached in (analysis._english_terms, analysis.fold_accents, analysis._normalize_word, analysis._stem):
+        cached.cache_clear()
     views = {}
     started = time.perf_counter()
     for text in texts:
@@ -240,7 +256,9 @@ def main(argv=None) -> int:
         raise SystemExit("--workers and --rounds must be at least 1")
     with tempfile.TemporaryDirectory(prefix="huiyi-build-phases-") as temporary:
         work = Path(temporary)
-        if args.mixed:
+        if args.mixed is not None:
+            if args.mixed < 1:
+                raise SystemExit("--mixed must be at least 1")
             files, what = write_mixed(work / "input", args.mixed), f"(a) mixed, {args.mixed:,} rows"
         else:
             year = args.cctv_year or CCTV_DEFAULT_YEAR
