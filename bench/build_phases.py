@@ -43,7 +43,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 from bench import convert
@@ -90,24 +89,19 @@ def analysed_texts(documents: list[dict]) -> list[str]:
 
 def time_jieba(texts: list[str]) -> float:
     """jieba's ``tokenize`` alone on the Han runs the analysis passes to it: those of the folded
-    texts, less the runs its cache of recent segmentations (``_SegmentCache``) already holds."""
-    from indexer.analysis import _RUNS, _segment_cache, fold
+    texts, less the runs its cache of recent segmentations already holds (found by replaying the
+    runs through a cache of the same kind and size that only notes what it would segment)."""
+    from indexer.analysis import _RUNS, _segment_cache, _SegmentCache, fold
     from indexer.dictionary import segmenter
 
-    tokenize = segmenter().tokenize
-    recent: OrderedDict[str, None] = OrderedDict()
-    runs = []
+    runs: list[str] = []
+    replay = _SegmentCache(_segment_cache.size)
+    replay._segment = lambda run: runs.append(run) or ()
     for text in texts:
         for run, _word in _RUNS.findall(fold(text)):
-            if not run:
-                continue
-            if run in recent:
-                recent.move_to_end(run)
-                continue
-            runs.append(run)
-            recent[run] = None
-            if len(recent) > _segment_cache.size:
-                recent.popitem(last=False)
+            if run:
+                replay.terms(run)
+    tokenize = segmenter().tokenize
     started = time.perf_counter()
     for run in runs:
         for _token in tokenize(run, HMM=True):
@@ -152,17 +146,11 @@ def time_add_and_write(documents: list[dict], views: dict, folder: Path) -> dict
 
 
 def time_floor(documents: list[dict]) -> float:
-    """``bench.index_throughput``'s floor: ``jieba.Tokenizer().lcut`` of each passage's text."""
-    from bench.index_throughput import _quiet_jieba
+    """``bench.index_throughput``'s floor (``jieba.Tokenizer().lcut`` of each passage's text, one
+    process) on these documents' passages."""
+    from bench.index_throughput import worker_floor
 
-    tokenizer = _quiet_jieba().Tokenizer()
-    tokenizer.initialize()
-    tokenizer.lcut("预热")
-    texts = [document["text"] for document in documents]
-    started = time.perf_counter()
-    for text in texts:
-        tokenizer.lcut(text, HMM=True)
-    return time.perf_counter() - started
+    return worker_floor([(document["passage_id"], document["text"]) for document in documents], None)["seconds"]
 
 
 def measure(files: list[Path], workers: int, rounds: int, work: Path) -> dict:
