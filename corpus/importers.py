@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .dates import parse_date_range
-from .errors import HuiyiError, UsageError
+from .errors import HuiyiError, SourceError, UsageError
 from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
+from .sources import text_encoding
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 FORMATS = ("jsonl", "csv", "txt")
@@ -41,6 +42,8 @@ def parse_mapping(spec: str, fmt: str = "jsonl") -> dict[str, str]:
             raise ImportError_(f"--map: {part!r} is not target=column")
         if target not in TARGETS:
             raise ImportError_(f"--map: unknown target {target!r}: use {', '.join(TARGETS)}")
+        if target in mapping:
+            raise ImportError_(f"--map: {target} is mapped twice ({mapping[target]!r} and {column!r})")
         mapping[target] = column
     if fmt == "txt":
         mapping.setdefault("text", "text")
@@ -52,6 +55,8 @@ def parse_mapping(spec: str, fmt: str = "jsonl") -> dict[str, str]:
 def compile_pattern(pattern: str) -> re.Pattern:
     """``{speaker}_{session}_{date}.txt`` → a regex with one named group per ``{name}``."""
     parts = re.split(r"\{([A-Za-z_]\w*)\}", pattern)
+    if any("{" in part or "}" in part for part in parts[::2]):
+        raise ImportError_(f"--pattern {pattern!r}: a brace that is not part of a {{name}} field")
     regex = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
     try:
         return re.compile(regex)
@@ -73,11 +78,22 @@ def text_file_row(record_file, pattern: str | None) -> dict:
     return row
 
 
-def check_text_columns(record_file, pattern: str | None, mapping: dict[str, str]) -> None:
-    row = text_file_row(record_file, pattern)
+def check_text_columns(record_files: list, pattern: str | None, mapping: dict[str, str]) -> None:
+    """Fail early when ``--pattern`` matches no file name, or names no field ``--map`` uses (as
+    the first file it matches tells); a file it does not match is skipped when read."""
+    if pattern:
+        regex = compile_pattern(pattern)
+        record_files = [record_file for record_file in record_files if regex.fullmatch(record_file.path.name)]
+        if not record_files:
+            raise ImportError_(f"--pattern {pattern!r} matches no file name")
+    first = record_files[0]
+    try:
+        row = text_file_row(first, pattern)
+    except OSError as error:
+        raise ImportFileError(f"{first.path}: {_reason(error)}") from None
     missing = [column for column in mapping.values() if column not in row]
     if missing:
-        raise ImportError_(f"{record_file.path}: no field {missing[0]!r} (fields: {', '.join(row)}; "
+        raise ImportError_(f"{first.path}: no field {missing[0]!r} (fields: {', '.join(row)}; "
                            "name them with --pattern)")
 
 
@@ -91,42 +107,74 @@ def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], 
     return _meeting_of_row(record_file.path, 1, row, mapping, kind, meeting_id=record_file.meeting_id)
 
 
+class ImportFileError(HuiyiError):
+    """An import file that cannot be read (not gzip, cut short, not text): exit code 1."""
+
+
+_HEAD_BYTES = 1 << 16  # the start of a file its encoding is told from
+
+
 def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig", newline="")
+    """The file (gunzipped if ``.gz``) as text, in the encoding its start is in (UTF-8 as a rule;
+    CSV saved by spreadsheets on Chinese systems is often GB18030, on Windows UTF-16)."""
+    raw = None
+    try:
+        raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115 - the caller's
+        encoding = text_encoding(raw.read(_HEAD_BYTES), whole=False)
+        raw.seek(0)
+    except (OSError, EOFError, SourceError) as error:
+        if raw is not None:
+            raw.close()
+        raise ImportFileError(f"{path}: {_reason(error)}") from None
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong reading a file, in a few words."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"not {error.encoding} text from here on (save the file as UTF-8)"
+    if isinstance(error, EOFError):
+        return "the file is cut short (an incomplete download?)"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 def _rows(path: Path, fmt: str) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for each row; a row that cannot be read is ``{"__error__": why}``, and
+    a file that cannot be read further ends with one."""
+    number = 1
     with _open_text(path) as handle:
-        if fmt == "csv":
-            reader = csv.DictReader(handle)
-            for number, row in enumerate(reader, start=2):
-                yield number, row
-            return
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as error:
-                yield number, {"__error__": f"not JSON ({error})"}
-                continue
-            yield number, row if isinstance(row, dict) else {"__error__": "not a JSON object"}
+        try:
+            if fmt == "csv":
+                for number, row in enumerate(csv.DictReader(handle), start=2):
+                    yield number, row
+                return
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as error:
+                    yield number, {"__error__": f"not JSON ({error})"}
+                    continue
+                yield number, row if isinstance(row, dict) else {"__error__": "not a JSON object"}
+        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
+            yield number + 1, {"__error__": f"cannot read the rest of the file: {_reason(error)}"}
 
 
 def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
     """Fail early, naming the column, when the first row lacks a mapped column."""
     for number, row in _rows(path, fmt):
         if "__error__" in row:
-            raise ImportError_(f"{path}:{number}: {row['__error__']}")
+            raise ImportFileError(f"{path}:{number}: {row['__error__']}")
         missing = [column for column in mapping.values() if column not in row]
         if missing:
             raise ImportError_(
                 f"{path}:{number}: no column {missing[0]!r} (columns: {', '.join(map(str, row))})"
             )
         return
-    raise ImportError_(f"{path}: no rows")
+    raise ImportFileError(f"{path}: no rows")
 
 
 def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str = "speech") -> Iterator[ParseResult]:
@@ -164,6 +212,9 @@ def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str],
         text = text.replace("\n", "\n\n")  # no blank lines at all: every line is a paragraph
     lines = [_Line(number, line) for line in text.split("\n")]
     paragraphs = tuple(clean_paragraph(raw, number)[0] for raw, _ in paragraphs_of(lines))
+    if not any(paragraph.text for paragraph in paragraphs):
+        column = mapping["text"]
+        return ParseResult(source, None, (*problems, Problem(source, number, f"nothing to index: no text in {column!r}; skipped")))
     row_id = _value(row, mapping, "id") or str(number)
     speaker = _value(row, mapping, "speaker")
     title = _value(row, mapping, "title")

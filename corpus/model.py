@@ -150,7 +150,8 @@ class Problem:
     severity: Severity = "warning"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.severity}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line > 0 else self.file  # 0: the file as a whole
+        return f"{where}: {self.severity}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -64,45 +64,43 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode a record's bytes; returns (text, encoding name). Raises SourceError."""
+    encoding = text_encoding(data)
+    if encoding in ("utf-8-sig", "utf-16"):  # a BOM says so: a bad byte in it is replaced, not fatal
+        return data.decode(encoding, errors="replace").lstrip("\ufeff"), encoding
+    return data.decode(encoding), encoding
+
+
+def text_encoding(data: bytes, whole: bool = True) -> str:
+    """The encoding of text ``data``: UTF-8 (with or without BOM), UTF-16 (BOM, or NULs in every
+    other byte), else GB18030 or Big5 as charset-normalizer guesses (checked strictly).
+    ``whole=False``: ``data`` is only the start of a file (it may end within a character), to
+    read the file as a stream. Raises SourceError."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace").lstrip("\ufeff"), "utf-16"
+        return "utf-16"
     if b"\x00" in data:
-        utf16 = _bomless_utf16(data)
-        if utf16 is not None:
-            return utf16
-        raise SourceError("binary file (contains NUL bytes): not a text record")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    return _guess_legacy(data)
-
-
-def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
-    """UTF-16 without BOM: ASCII-heavy text has NULs in every other byte."""
-    for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
-        if zeros.count(0) >= len(zeros) * 0.3:
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError:
-                continue
-    return None
-
-
-def _guess_legacy(data: bytes) -> tuple[str, str]:
-    """GB18030 or Big5: ask charset-normalizer, limited to those two, then check strictly."""
+        for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+            if zeros.count(0) >= len(zeros) * 0.3 and _decodes(data, encoding, whole):
+                return encoding
+        raise SourceError("binary file (contains NUL bytes): not text")
+    if _decodes(data, "utf-8", whole):
+        return "utf-8"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
-    candidates = ([best.encoding] if best is not None else []) + list(LEGACY_ENCODINGS)
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), codecs.lookup(encoding).name
-        except (UnicodeDecodeError, LookupError):
-            continue
+    for encoding in ([best.encoding] if best is not None else []) + list(LEGACY_ENCODINGS):
+        if _decodes(data, encoding, whole):
+            return codecs.lookup(encoding).name
     raise SourceError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text")
+
+
+def _decodes(data: bytes, encoding: str, whole: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(data, final=whole)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
 
 
 def read_record(record_file: RecordFile) -> ParseResult:

@@ -51,6 +51,10 @@ MANIFEST = "huiyi.json"
 # Above this much input, jieba's dictionary is loaded whole (0.2 s) rather than word by word
 # from its trie (~0.7 µs a character more, see indexer.dictionary): ~300,000 Chinese characters.
 WHOLE_DICTIONARY_BYTES = 1 << 20
+# An update reading more than this (or more than 50 files) spreads the work over worker
+# processes, as a full build does; a smaller one, the usual update, is done in this process:
+# forking workers costs more than they save on a few small files.
+PARALLEL_BYTES = 1 << 20
 INDEX_ENV = "HUIYI_INDEX"
 DEFAULT_INDEX = ".huiyi"
 
@@ -198,7 +202,7 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
         if spec.format == "txt":  # a folder of plain-text files: one meeting, one unit, per file
             files = list(iter_record_files([path]))
             if files:
-                check_text_columns(files[0], spec.pattern, spec.mapping)
+                check_text_columns(files, spec.pattern, spec.mapping)
             for record_file in files:
                 digest, size = _digest(record_file.path)
                 units.append(_Unit(str(record_file.path.resolve()), digest + json.dumps(spec.to_dict(), sort_keys=True),
@@ -257,13 +261,21 @@ def read_manifest(index_dir: Path) -> dict:
         ) from error
 
 
-def use_user_dictionaries(manifest: dict) -> None:
-    """Load the extra jieba dictionaries an index was built with (see ``--user-dict``)."""
+def use_user_dictionaries(manifest: dict, rebuild: bool = False) -> list[str]:
+    """Load the extra jieba dictionaries an index was built with (see ``--user-dict``).
+
+    One that is gone stops an update or a search (text would be segmented otherwise than the
+    index's); a rebuild goes on without it. Returns those left out."""
+    gone = []
     for path in manifest.get("analyzer", {}).get("user_dictionaries", []):
-        if not Path(path).is_file():
+        if Path(path).is_file():
+            add_user_dictionary(path)
+        elif rebuild:
+            gone.append(path)
+        else:
             raise IndexNotFoundError(f"the index was built with the jieba dictionary {path}, which is gone; "
                                      "put it back or rebuild with --rebuild")
-        add_user_dictionary(path)
+    return gone
 
 
 def compatible(manifest: dict) -> bool:
@@ -309,7 +321,10 @@ def build_index(
     from, and a new one is built from the bundled samples.
     """
     started = time.perf_counter()
-    index_dir = Path(index_dir) if index_dir else default_index_dir()
+    named = Path(index_dir) if index_dir else default_index_dir()
+    # the folder itself, not a symbolic link to it: one lock whatever the way to it, and a
+    # rebuild replaces the folder, not the link
+    index_dir = named.resolve()
     procs = procs or os.cpu_count() or 1
     with _Lock(index_dir):
         for stale in index_dir.parent.glob(f".{index_dir.name}.building-*"):
@@ -321,8 +336,11 @@ def build_index(
             if not compatible(manifest):  # an index of another version is rebuilt, never mixed
                 reason = "" if rebuild else "the index was made by another version of huiyi"
                 manifest, rebuild = None, True
+        notes: list[Problem] = []
         if manifest:  # an update analyses new text as the index's text was analysed
-            use_user_dictionaries(manifest)
+            notes = [Problem(path, 0, "the index was built with this jieba dictionary, which is gone: rebuilt "
+                                      "without it")
+                     for path in use_user_dictionaries(manifest, rebuild)]
             current = word_lists_digest()
             if not rebuild and manifest.get("analyzer", {}).get("word_lists_digest", current) != current:
                 # words were added to or changed in a word list: all text is segmented anew
@@ -338,8 +356,11 @@ def build_index(
         units = _units(paths, imports)
         if manifest is None or rebuild:
             summary = _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started)
-            return replace(summary, rebuilt_because=reason)
-        return _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started)
+            summary = replace(summary, rebuilt_because=reason, problems=(*notes, *summary.problems),
+                              warnings=summary.warnings + len(notes))
+        else:
+            summary = _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started)
+        return replace(summary, index_dir=str(named))
 
 
 def _documents(units: list[_Unit], on_progress, started, files: dict, counts: dict):
@@ -348,17 +369,22 @@ def _documents(units: list[_Unit], on_progress, started, files: dict, counts: di
     done_bytes = 0
     for number, unit in enumerate(units, start=1):
         meetings = passages = 0
+        failed: list[Problem] = []
         for result in unit.read():
             counts["problems"].extend(result.problems)
             counts["warnings"] += sum(1 for p in result.problems if p.severity == "warning")
             if result.meeting is None:
-                counts["failed"].extend(p for p in result.problems if p.severity == "error")
+                failed += (p for p in result.problems if p.severity == "error")
                 continue
-            meetings += 1
-            for document in documents_of(result.meeting, unit.key):
+            documents = documents_of(result.meeting, unit.key)
+            meetings += bool(documents)  # a meeting without a passage is not in the index: not counted
+            for document in documents:
                 yield document
                 passages += 1
+        counts["failed"] += failed
         files[unit.key] = {"hash": unit.digest, "meetings": meetings, "passages": passages}
+        if failed:  # reported again by every update until the file changes (see _still_failed)
+            files[unit.key]["failed"] = [[p.file, p.line, p.message] for p in failed]
         done_bytes += unit.size
         if on_progress:
             on_progress(Progress(number, len(units), done_bytes, total, started))
@@ -397,6 +423,21 @@ def _not_indexed(documents, indexed: dict, counts: dict):
         yield document
 
 
+def _still_failed(known: dict, read_again: set[str]) -> list[Problem]:
+    """What could not be read in the files an update does not read again (unchanged since):
+    their rows or records are still missing from the index, so it is said again."""
+    return [Problem(file, line, message, "error") for key, entry in known.items() if key not in read_again
+            for file, line, message in entry.get("failed", ())]
+
+
+def _unlisted_files(ix, known: dict) -> dict[str, int]:
+    """File key → live passages, for the files in the index that ``known`` does not list."""
+    with ix.reader() as reader:
+        keys = [key for key in reader.field_terms("file_key") if key not in known]
+        found = {key: sum(1 for _ in reader.postings("file_key", key).all_ids()) for key in keys}
+    return {key: count for key, count in found.items() if count}
+
+
 def _indexed_digests(ix, file_keys: list[str]) -> dict[bytes, list[int]]:
     """digest → document numbers, for the passages of these files in the index."""
     found = defaultdict(list)
@@ -415,7 +456,7 @@ def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress,
     files: dict = {}
     try:
         ix = whoosh_index.create_in(str(staging), make_schema())
-        parallel = len(units) > 1 or sum(unit.size for unit in units) > 1 << 20
+        parallel = len(units) > 1 or sum(unit.size for unit in units) > PARALLEL_BYTES
         counts = _write(ix, units, procs if parallel else 1, memory_mb, on_progress, started, files)
         manifest = _new_manifest(paths, imports, files, time.perf_counter() - started)
         _write_manifest(staging, manifest)
@@ -436,17 +477,26 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     known: dict = dict(manifest.get("files", {}))
     current = {unit.key for unit in units}
     todo = [unit for unit in units if known.get(unit.key, {}).get("hash") != unit.digest]
+    still_failed = _still_failed(known, {unit.key for unit in todo} | (known.keys() - current))
     added = sum(1 for unit in todo if unit.key not in known)
     removed = [key for key in known if key not in current]
     counts = _new_counts()
-    if todo or removed:
-        deletions = [("file_key", key) for key in removed]
-        dropped = sum(known.pop(key).get("passages", 0) for key in removed)
-        ix = open_index(index_dir)
-        indexed = _indexed_digests(ix, [unit.key for unit in todo if unit.key in known])
-        counts = _write(ix, todo, procs if len(todo) > 50 else 1, memory_mb, on_progress, started, known,
-                        deletions, indexed)
-        counts["deleted"] += dropped
+    ix = open_index(index_dir)
+    try:
+        # files with passages in the index that the manifest does not list: an update killed after
+        # its commit, before it wrote the manifest. Their passages are matched like a changed
+        # file's, or deleted if the file is gone, so they are never indexed twice.
+        unlisted = _unlisted_files(ix, known)
+        strays = [key for key in unlisted if key not in current]
+        if todo or removed or strays:
+            deletions = [("file_key", key) for key in removed + strays]
+            dropped = sum(known.pop(key).get("passages", 0) for key in removed) + sum(unlisted[key] for key in strays)
+            indexed = _indexed_digests(ix, [unit.key for unit in todo])
+            todo_bytes = sum(unit.size for unit in todo)
+            counts = _write(ix, todo, procs if len(todo) > 50 or todo_bytes > PARALLEL_BYTES else 1, memory_mb,
+                            on_progress, started, known, deletions, indexed)
+            counts["deleted"] += dropped
+    finally:
         ix.close()
     elapsed = time.perf_counter() - started
     new_manifest = _new_manifest(paths, imports, known, manifest.get("build_seconds", elapsed))
@@ -458,7 +508,7 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
         index_dir=str(index_dir), mode="update", files=len(units), meetings=new_manifest["meetings"],
         passages=new_manifest["passages"], added=added, changed=len(todo) - added, removed=len(removed),
         unchanged=len(units) - len(todo), passages_written=counts["written"], passages_deleted=counts["deleted"],
-        failed=tuple(counts["failed"]), warnings=counts["warnings"],
+        failed=(*still_failed, *counts["failed"]), warnings=counts["warnings"],
         seconds=elapsed, problems=tuple(counts["problems"]),
     )
 

@@ -139,6 +139,8 @@ class _ProgressLine:
 
 # ------------------------------------------------------------------ index
 
+SHOWN_WARNINGS = 20  # an index command lists this many warnings, then counts the rest
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_option
@@ -186,9 +188,14 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
     for problem in summary.failed:
         click.echo(f"skipped {problem}", err=True)
     if not quiet:
+        warnings = [problem for problem in summary.problems if problem.severity == "warning"]
+        for problem in warnings[:SHOWN_WARNINGS]:
+            click.echo(str(problem), err=True)
+        if len(warnings) > SHOWN_WARNINGS:
+            click.echo(f"… and {len(warnings) - SHOWN_WARNINGS} more warnings", err=True)
         if summary.mode == "update":
             change = (f"updated: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
-                      f"{summary.unchanged} unchanged files ({_plural(summary.passages_written, 'passage')} "
+                      f"{_plural(summary.unchanged, 'unchanged file')} ({_plural(summary.passages_written, 'passage')} "
                       f"indexed, {summary.passages_deleted} deleted); ")
         else:
             change = f"built from scratch ({summary.rebuilt_because}); " if summary.rebuilt_because else \

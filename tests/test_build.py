@@ -1,5 +1,6 @@
 """Index updates, interrupted builds, the writer lock, version changes and importers."""
 
+import gzip
 import json
 import os
 import signal
@@ -101,7 +102,7 @@ def test_update_summary_on_the_command_line(tmp_path):
     runner.invoke(main, ["index", str(corpus), "--index", str(tmp_path / "ix"), "-q"])
     (corpus / "b.txt").write_text(record("beta"), encoding="utf-8")
     result = runner.invoke(main, ["index", str(corpus), "--index", str(tmp_path / "ix")])
-    assert "updated: 1 added, 0 changed, 0 removed, 1 unchanged files (1 passage indexed, 0 deleted)" in result.stderr
+    assert "updated: 1 added, 0 changed, 0 removed, 1 unchanged file (1 passage indexed, 0 deleted)" in result.stderr
 
 
 def test_parallel_build_finds_the_same(tmp_path):
@@ -315,6 +316,7 @@ def test_import_csv_on_the_command_line(tmp_path):
         ("date=year", "--map needs text=COLUMN"),
         ("text=content,colour=x", "unknown target 'colour'"),
         ("text", "is not target=column"),
+        ("text=content,text=year", "text is mapped twice"),
     ],
 )
 def test_bad_mappings(spec, words):
@@ -329,6 +331,64 @@ def test_missing_column_is_named(tmp_path):
                                        "--index", str(tmp_path / "ix")])
     assert result.exit_code == 2
     assert "rows.jsonl:1: no column 'body' (columns: content)" in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+def test_csv_saved_by_a_spreadsheet_is_imported_in_its_encoding(tmp_path, encoding):
+    path = tmp_path / "rows.csv"
+    path.write_bytes("id,year,content\nr1,1956,农业合作化的高潮\nr2,1957,反对急躁冒进\n".encode(encoding))
+    result = CliRunner().invoke(main, ["index", "--from", "csv", str(path), "--map", "text=content,date=year,id=id",
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert found(tmp_path / "ix", '"急躁冒进"') == ["rows/r2"] and found(tmp_path / "ix", "date:1956") == ["rows/r1"]
+
+
+def test_an_import_file_that_cannot_be_read_is_named_in_one_line(tmp_path):
+    rows = "".join(json.dumps({"id": str(n), "text": f"第{n}行 row {n}"}, ensure_ascii=False) + "\n" for n in range(5000))
+    whole = gzip.compress(rows.encode("utf-8"))
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])  # an interrupted download
+    (tmp_path / "plain.jsonl.gz").write_text(rows, encoding="utf-8")  # named .gz, not compressed
+    runner = CliRunner()
+
+    def index(name):
+        return runner.invoke(main, ["index", "--from", "jsonl", str(tmp_path / name), "--map", "text=text,id=id",
+                                    "--index", str(tmp_path / f"ix-{name}")])
+
+    plain = index("plain.jsonl.gz")
+    assert plain.exit_code == 1 and "Traceback" not in plain.output
+    assert plain.stderr.strip() == f"Error: {tmp_path / 'plain.jsonl.gz'}: Not a gzipped file (b'{{\"')"
+    cut = index("cut.jsonl.gz")  # the rows before the cut are indexed; the file is reported
+    assert cut.exit_code == 0 and "Traceback" not in cut.output
+    (skipped,) = [line for line in cut.stderr.splitlines() if line.startswith("skipped")]
+    assert "cut.jsonl.gz:" in skipped and skipped.endswith("cannot read the rest of the file: the file is cut short "
+                                                          "(an incomplete download?)")
+    indexed = len(indexed_passages(tmp_path / "ix-cut.jsonl.gz"))
+    assert 0 < indexed < 5000 and found(tmp_path / "ix-cut.jsonl.gz", '"row 0"') == ["cut/0"]
+
+
+def test_rows_without_text_are_warned_about_and_not_counted(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"id": "1", "content": "有文字", "year": "1956"}\n{"id": "2"}\n{"id": "3", "content": null}\n'
+                    '{"id": "4", "content": "dated badly", "year": "19x5"}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", "--from", "jsonl", str(path), "--map", "text=content,id=id,date=year",
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert f"{path}:2: warning: nothing to index: no text in 'content'; skipped" in lines
+    assert f"{path}:3: warning: nothing to index: no text in 'content'; skipped" in lines
+    assert f"{path}:4: warning: cannot read the date '19x5'; the meeting has no date" in lines
+    assert "2 meetings, 2 passages" in lines[-1] and lines[-1].endswith("0 files skipped, 3 warnings")
+    stats = json.loads(runner_output(["stats", "--index", str(tmp_path / "ix"), "--format", "json"]))
+    assert (stats["meetings"], stats["passages"]) == (2, 2)
+    quiet = CliRunner().invoke(main, ["index", "--from", "jsonl", str(path), "--map", "text=content,id=id,date=year",
+                                      "--index", str(tmp_path / "ix"), "--rebuild", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def runner_output(arguments: list[str]) -> str:
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 def test_import_plain_text_folder_with_a_name_pattern(tmp_path):
@@ -349,7 +409,15 @@ def test_import_plain_text_folder_with_a_name_pattern(tmp_path):
     assert "1 removed" in update.stderr
     bad = runner.invoke(main, ["index", "--from", "txt", str(folder), "--pattern", "{speaker}-{date}.txt",
                                "--index", str(tmp_path / "ix2")])
-    assert bad.exit_code == 2 and "does not match --pattern" in bad.stderr
+    assert bad.exit_code == 2 and "--pattern '{speaker}-{date}.txt' matches no file name" in bad.stderr
+    (folder / "0README.txt").write_text("About these files.\n", encoding="utf-8")  # first in order, not matched
+    mixed = runner.invoke(main, ["index", "--from", "txt", str(folder), "--pattern", "{speaker}_{session}_{date}.txt",
+                                 "--map", "speaker=speaker", "--index", str(tmp_path / "ix3")])
+    assert mixed.exit_code == 0 and "0README.txt:1: error: " in mixed.stderr and "does not match --pattern" in mixed.stderr
+    assert found(tmp_path / "ix3", "coexistence") == ["CHN_09_1954"]
+    unclosed = runner.invoke(main, ["index", "--from", "txt", str(folder), "--pattern", "{speaker_{date}.txt",
+                                    "--index", str(tmp_path / "ix4")])
+    assert unclosed.exit_code == 2 and "a brace that is not part of a {name} field" in unclosed.stderr
 
 
 def test_multi_segment_index_of_undated_records_has_facets_and_stats(tmp_path):
@@ -426,3 +494,97 @@ def test_the_manifest_records_the_installed_packages_version(tmp_path):
 
     build_index([write_records(tmp_path / "c", {"a.txt": record("word")})], tmp_path / "ix", procs=1)
     assert read_manifest(tmp_path / "ix")["huiyi_version"] == version("huiyi")
+
+
+@pytest.mark.parametrize("file_kept", [True, False])
+def test_an_update_killed_between_its_commit_and_its_manifest_is_made_good_by_the_next(tmp_path, file_kept):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, procs=1)
+    (corpus / "b.txt").write_text(record("beta"), encoding="utf-8")
+    # the process dies the moment it would write the manifest: the new passages are committed
+    script = ("import os, sys; from indexer import build; build._write_manifest = lambda *args: os._exit(9); "
+              "build.build_index([sys.argv[1]], sys.argv[2], procs=1)")
+    killed = subprocess.run([sys.executable, "-c", script, str(corpus), str(index_dir)], capture_output=True,
+                            text=True, check=False)
+    assert killed.returncode == 9, killed.stderr
+    assert found(index_dir, "beta") == ["b"]  # committed, yet the manifest does not list b.txt
+    if not file_kept:
+        (corpus / "b.txt").unlink()
+    update = build_index([corpus], index_dir, procs=1)
+    if file_kept:  # its passages are found in the index as they are: none written twice
+        assert (update.added, update.passages_written, update.passages_deleted) == (1, 0, 0)
+        assert found(index_dir, "beta") == ["b"] and update.passages == 2
+    else:  # the file is gone: so are its passages
+        assert (update.removed, update.passages_deleted) == (0, 1)
+        assert found(index_dir, "beta") == [] and update.passages == 1
+    assert len(indexed_passages(index_dir)) == update.passages
+
+
+def test_ctrl_c_stops_a_parallel_build_without_tracebacks(tmp_path):
+    corpus = write_records(tmp_path / "c", {"old.txt": record("oldword")})
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, procs=1)
+    big = write_records(tmp_path / "big", {f"{n:04d}.txt": record(f"农业生产合作社的发展第{n}次 " * 40) for n in range(3000)})
+    process = subprocess.Popen(  # a group of its own, as a terminal's foreground job: Ctrl-C reaches all of it
+        [sys.executable, "-m", "search.cli", "index", str(big), "--index", str(index_dir), "--procs", "2", "--rebuild"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 60
+    while len(_children(process.pid)) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert process.poll() is None, "the build finished before it could be interrupted"
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1 and "Aborted!" in stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert found(index_dir, "oldword") == ["old"] and not list(tmp_path.glob(".ix.building-*"))
+
+
+def test_an_index_whose_word_list_is_gone_can_be_rebuilt(tmp_path):
+    """A process per run: jieba's word lists are per process."""
+    corpus, words, index_dir = word_list_case(tmp_path)
+
+    def huiyi(*arguments):
+        return subprocess.run([sys.executable, "-m", "search.cli", *arguments], capture_output=True, text=True,
+                              check=False)
+
+    assert huiyi("index", str(corpus), "--index", str(index_dir), "--user-dict", str(words)).returncode == 0
+    words.unlink()
+    update = huiyi("index", str(corpus), "--index", str(index_dir))
+    assert update.returncode == 1 and "which is gone; put it back or rebuild with --rebuild" in update.stderr
+    rebuilt = huiyi("index", str(corpus), "--index", str(index_dir), "--rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert (f"{words}: warning: the index was built with this jieba dictionary, which is gone: rebuilt without it"
+            in rebuilt.stderr.splitlines())
+    assert json.loads((index_dir / MANIFEST).read_text())["analyzer"]["user_dictionaries"] == []
+    searched = huiyi("search", "穷棒子社", "--index", str(index_dir), "--format", "jsonl")
+    assert searched.returncode == 0 and len(searched.stdout.splitlines()) == 1
+    assert huiyi("index", str(corpus), "--index", str(index_dir)).returncode == 0  # updates work again
+
+
+def test_a_file_that_cannot_be_read_is_reported_by_every_update_until_it_changes(tmp_path):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha"), "b.txt": record("beta")})
+    (corpus / "b.txt").write_bytes(b"\x00\x01binary")
+    index_dir = tmp_path / "ix"
+    first = build_index([corpus], index_dir, procs=1)
+    again = build_index([corpus], index_dir, procs=1)
+    assert [str(problem) for problem in again.failed] == [str(problem) for problem in first.failed]
+    assert len(first.failed) == 1 and "b.txt:1: error: binary file" in str(first.failed[0])
+    assert (again.unchanged, again.passages_written) == (2, 0)
+    (corpus / "b.txt").write_text(record("beta"), encoding="utf-8")
+    mended = build_index([corpus], index_dir, procs=1)
+    assert (mended.changed, mended.failed) == (1, ()) and found(index_dir, "beta") == ["b"]
+    assert build_index([corpus], index_dir, procs=1).failed == ()
+
+
+def test_an_index_reached_through_a_link_is_locked_and_rebuilt_as_itself(tmp_path):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    build_index([corpus], tmp_path / "ix", procs=1)
+    (tmp_path / "link").symlink_to(tmp_path / "ix")
+    with _Lock(tmp_path / "ix"), pytest.raises(IndexLockedError):
+        build_index([corpus], tmp_path / "link")
+    (corpus / "b.txt").write_text(record("beta"), encoding="utf-8")
+    summary = build_index([corpus], tmp_path / "link", procs=1, rebuild=True)
+    assert summary.index_dir == str(tmp_path / "link") and (tmp_path / "link").is_symlink()
+    assert found(tmp_path / "ix", "beta") == ["b"]
