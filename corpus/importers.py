@@ -177,8 +177,13 @@ def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
     raise ImportFileError(f"{path}: no rows")
 
 
-def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str = "speech") -> Iterator[ParseResult]:
-    """A ParseResult per row; a row with a bad date keeps its text and gets a warning."""
+def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str = "speech",
+                namespace: str | None = None) -> Iterator[ParseResult]:
+    """A ParseResult per row; a row with a bad date keeps its text and gets a warning.
+
+    A row's meeting id is ``namespace/id`` (the ``id`` column, else the line number);
+    ``namespace`` defaults to the file's name without suffixes. A row whose id an earlier row
+    has gets ``id@line`` and a warning: two rows are never merged into one meeting."""
     path = Path(path)
     if fmt not in FORMATS:
         raise ImportError_(f"unknown import format {fmt!r}: use {', '.join(FORMATS)}")
@@ -186,11 +191,25 @@ def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str =
         raise ImportError_(f"unknown kind {kind!r}: use {', '.join(KINDS)}")
     check_columns(path, fmt, mapping)
     source = str(path)
+    namespace = namespace or path.name.split(".")[0]
+    first_line: dict[str, int] = {}
     for number, row in _rows(path, fmt):
         if "__error__" in row:
             yield ParseResult(source, None, (Problem(source, number, row["__error__"], "error"),))
             continue
-        yield _meeting_of_row(path, number, row, mapping, kind)
+        meeting_id = f"{namespace}/{_value(row, mapping, 'id') or number}"
+        if meeting_id in first_line:
+            repeated = meeting_id
+            meeting_id = f"{repeated}@{number}"
+            result = _meeting_of_row(path, number, row, mapping, kind, meeting_id)
+            if result.meeting is None:
+                yield result
+                continue
+            note = Problem(source, number, f"the id of line {first_line[repeated]}'s row again: this row is {meeting_id}")
+            yield ParseResult(source, result.meeting, (*result.problems, note))
+            continue
+        first_line[meeting_id] = number
+        yield _meeting_of_row(path, number, row, mapping, kind, meeting_id)
 
 
 def _value(row: dict, mapping: dict[str, str], target: str) -> str:
@@ -200,7 +219,7 @@ def _value(row: dict, mapping: dict[str, str], target: str) -> str:
 
 
 def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str], kind: str,
-                    meeting_id: str | None = None) -> ParseResult:
+                    meeting_id: str) -> ParseResult:
     source = f"{path}"
     problems: list[Problem] = []
     date_text = _value(row, mapping, "date")
@@ -215,7 +234,6 @@ def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str],
     if not any(paragraph.text for paragraph in paragraphs):
         column = mapping["text"]
         return ParseResult(source, None, (*problems, Problem(source, number, f"nothing to index: no text in {column!r}; skipped")))
-    row_id = _value(row, mapping, "id") or str(number)
     speaker = _value(row, mapping, "speaker")
     title = _value(row, mapping, "title")
     attendance = tuple(name.strip() for name in _value(row, mapping, "attendance").split(",") if name.strip())
@@ -225,7 +243,7 @@ def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str],
     else:
         fields["decisions" if kind == "decision" else "remarks"] = paragraphs
     meeting = Meeting(
-        id=meeting_id or f"{path.name.split('.')[0]}/{row_id}",
+        id=meeting_id,
         source=source,
         dates=dates,
         type=_value(row, mapping, "type"),

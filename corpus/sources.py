@@ -23,13 +23,17 @@ LEGACY_ENCODINGS = ("gb18030", "big5")
 
 @dataclass(frozen=True)
 class RecordFile:
-    """A record file and the name it is known by: its path under the corpus root, no suffix."""
+    """A record file and the name it is known by: its path under the corpus root, no suffix
+    (or ``name``, given where two roots hold files of the same path)."""
 
     path: Path
     root: Path
+    name: str = ""
 
     @property
     def meeting_id(self) -> str:
+        if self.name:
+            return self.name
         relative = self.path.relative_to(self.root) if self.root != self.path else Path(self.path.name)
         return relative.with_suffix("").as_posix()
 

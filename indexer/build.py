@@ -19,7 +19,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePosixPath
 
 from whoosh import index as whoosh_index
 
@@ -31,7 +32,7 @@ from corpus.importers import (
     import_text_file,
 )
 from corpus.model import Meeting, ParseResult, Problem
-from corpus.sources import iter_record_files, read_record
+from corpus.sources import RecordFile, iter_record_files, read_record
 from corpus.version import VERSION
 
 from .analysis import ANALYZER_VERSION, analyzer_settings, fold
@@ -192,30 +193,85 @@ def _digest(path: Path) -> tuple[str, int]:
 
 
 def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
-    units = []
-    for record_file in iter_record_files(paths):
-        digest, size = _digest(record_file.path)
-        units.append(_Unit(str(record_file.path.resolve()), digest, size,
-                           lambda rf=record_file: [read_record(rf)]))
+    """The files to index: records under ``paths``, then the files of ``imports``."""
+    files: list[tuple] = [(record_file, None) for record_file in iter_record_files(paths)]
     for spec in imports:
         path = Path(spec.path)
         if spec.format == "txt":  # a folder of plain-text files: one meeting, one unit, per file
-            files = list(iter_record_files([path]))
-            if files:
-                check_text_columns(files, spec.pattern, spec.mapping)
-            for record_file in files:
-                digest, size = _digest(record_file.path)
-                units.append(_Unit(str(record_file.path.resolve()), digest + json.dumps(spec.to_dict(), sort_keys=True),
-                                   size, lambda rf=record_file, s=spec: [import_text_file(rf, s.pattern, s.mapping, s.kind)]))
+            found = list(iter_record_files([path]))
+            if found:
+                check_text_columns(found, spec.pattern, spec.mapping)
+            files += ((record_file, spec) for record_file in found)
             continue
         if not path.is_file():
             raise IndexNotFoundError(f"{path}: no such file to import")
         check_columns(path, spec.format, spec.mapping)  # a wrong mapping fails before any work
+        files.append((path, spec))
+    names = _distinct_names([_meeting_names(file) for file, _spec in files])
+    units = []
+    for (file, spec), (name, given) in zip(files, names):
+        path = file.path if isinstance(file, RecordFile) else file
         digest, size = _digest(path)
-        key = str(path.resolve())
-        units.append(_Unit(key, digest + json.dumps(spec.to_dict(), sort_keys=True), size,
-                           lambda s=spec: import_rows(s.path, s.format, s.mapping, s.kind)))
+        if spec is not None:
+            digest += json.dumps(spec.to_dict(), sort_keys=True)
+        if name != given:  # the file's meetings are named otherwise: it is read again
+            digest += f" named {name}"
+        if spec is None:
+            read = partial(_read_record, replace(file, name=name))
+        elif spec.format == "txt":
+            read = partial(_import_text_file, replace(file, name=name), spec)
+        else:
+            read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name)
+        units.append(_Unit(str(path.resolve()), digest, size, read))
     return units
+
+
+def _read_record(record_file: RecordFile) -> list[ParseResult]:
+    return [read_record(record_file)]
+
+
+def _import_text_file(record_file: RecordFile, spec: ImportSpec) -> list[ParseResult]:
+    return [import_text_file(record_file, spec.pattern, spec.mapping, spec.kind)]
+
+
+def _meeting_names(file) -> tuple[str, PurePosixPath, PurePosixPath]:
+    """How a file's meetings are named (a record's or text file's id; for a file of rows, the
+    first part of each row's id: the file's name without suffixes), the path that name is the
+    end of, and the file's path."""
+    if isinstance(file, RecordFile):
+        path = PurePosixPath(file.path.resolve().as_posix())
+        return file.meeting_id, PurePosixPath(file.root.resolve().as_posix(), file.meeting_id), path
+    path = PurePosixPath(file.resolve().as_posix())
+    stem = path.name.split(".")[0]
+    return stem, path.with_name(stem), path
+
+
+def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath]]) -> list[tuple[str, str]]:
+    """(name, name given) for each file: files whose meetings would share a name (records of the
+    same path under two folders, row files of the same name) are named by as much more of
+    their path as tells them apart (``1955/report`` and ``1956/report``; ``data.csv`` and
+    ``data.jsonl`` by their suffixes), so meetings of different files are never merged."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for number, (name, _named_path, _path) in enumerate(named):
+        groups[name].append(number)
+    result = [(name, name) for name, _named_path, _path in named]
+    for name, members in groups.items():
+        if len(members) > 1:
+            shortest = len(PurePosixPath(name).parts) + 1
+            tails = (_distinct_tails([named[number][1] for number in members], shortest)
+                     or _distinct_tails([named[number][2] for number in members], 1))
+            for number, tail in zip(members, tails or [name] * len(members)):  # none: one file given twice
+                result[number] = (tail, name)
+    return result
+
+
+def _distinct_tails(paths: list[PurePosixPath], shortest: int) -> list[str] | None:
+    """The fewest last parts (``shortest`` at least) that differ for every path, or None."""
+    for size in range(shortest, max(len(path.parts) for path in paths) + 1):
+        tails = ["/".join(path.parts[-size:]).lstrip("/") for path in paths]
+        if len(set(tails)) == len(tails):
+            return tails
+    return None
 
 
 # ------------------------------------------------------------------ lock and manifest

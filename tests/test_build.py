@@ -588,3 +588,32 @@ def test_an_index_reached_through_a_link_is_locked_and_rebuilt_as_itself(tmp_pat
     summary = build_index([corpus], tmp_path / "link", procs=1, rebuild=True)
     assert summary.index_dir == str(tmp_path / "link") and (tmp_path / "link").is_symlink()
     assert found(tmp_path / "ix", "beta") == ["b"]
+
+
+def test_meetings_of_different_files_are_never_merged(tmp_path):
+    """Files whose meetings would have the same id are named by as much of their path as tells
+    them apart; a file renamed so is read again by the next update."""
+    corpus = tmp_path / "records"
+    write_records(corpus / "1955", {"report.txt": record("alpha", 1955), "other.txt": record("gamma", 1955)})
+    write_records(corpus / "1956", {"report.txt": record("beta", 1956)})
+    index_dir = tmp_path / "ix"
+    build_index([corpus / "1955"], index_dir, procs=1)
+    assert found(index_dir, "alpha") == ["report"]
+    update = build_index([corpus / "1955", corpus / "1956"], index_dir, procs=1)
+    assert (update.added, update.changed, update.unchanged, update.meetings) == (1, 1, 1, 3)
+    assert found(index_dir, "alpha") == ["1955/report"] and found(index_dir, "beta") == ["1956/report"]
+    assert found(index_dir, "gamma") == ["other"] and len(indexed_passages(index_dir)) == 3
+
+    rows = tmp_path / "rows"
+    for folder, text in (("a", "delta"), ("b", "epsilon")):
+        (rows / folder).mkdir(parents=True)
+        (rows / folder / "data.jsonl").write_text(json.dumps({"id": "7", "text": text}) + "\n", encoding="utf-8")
+    (rows / "b" / "data.csv").write_text("id,text\n7,zeta\n7,eta\n", encoding="utf-8")
+    mapping = parse_mapping("text=text,id=id")
+    summary = build_index(None, tmp_path / "rows-ix", procs=1, imports=[
+        ImportSpec(str(rows / "a" / "data.jsonl"), "jsonl", mapping), ImportSpec(str(rows / "b" / "data.jsonl"), "jsonl", mapping),
+        ImportSpec(str(rows / "b" / "data.csv"), "csv", mapping)])
+    assert [found(tmp_path / "rows-ix", word) for word in ("delta", "epsilon", "zeta", "eta")] == [
+        ["a/data.jsonl/7"], ["b/data.jsonl/7"], ["b/data.csv/7"], ["b/data.csv/7@3"]]
+    (warning,) = [problem for problem in summary.problems if problem.severity == "warning"]
+    assert str(warning) == f"{rows / 'b' / 'data.csv'}:3: warning: the id of line 2's row again: this row is b/data.csv/7@3"
