@@ -68,13 +68,14 @@ _HAN_RUNS = re.compile(f"[{HAN_CLASS}]+")  # a string per run, not per character
 
 
 def language_of(text: str) -> str:
-    """``zh``, ``en`` or ``mixed``, by the share of Han characters among letters."""
+    """``zh``, ``en`` or ``mixed``, by the share of Han characters among letters; ``""`` for a
+    passage without letters (a stray ``↑``, a page number), which is in no language."""
     if text.isascii():  # no Han (most English): no need to count
-        return "en"
+        return "en" if any(map(str.isalpha, text)) else ""
     han = sum(map(len, _HAN_RUNS.findall(text)))
     letters = sum(map(str.isalpha, text))
     if not letters:
-        return "en"
+        return ""
     share = han / letters
     return "zh" if share > 0.8 else "en" if share < 0.05 else "mixed"
 

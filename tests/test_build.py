@@ -22,6 +22,7 @@ from indexer.build import (
     build_index,
     read_manifest,
 )
+from indexer.passages import language_of
 from indexer.storage import open_index
 from search import Engine
 from search.cli import main
@@ -617,3 +618,11 @@ def test_meetings_of_different_files_are_never_merged(tmp_path):
         ["a/data.jsonl/7"], ["b/data.jsonl/7"], ["b/data.csv/7"], ["b/data.csv/7@3"]]
     (warning,) = [problem for problem in summary.problems if problem.severity == "warning"]
     assert str(warning) == f"{rows / 'b' / 'data.csv'}:3: warning: the id of line 2's row again: this row is b/data.csv/7@3"
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Public domain.", "en"), ("合作化要稳步前进", "zh"), ("The 合作化 movement of the nineteen-fifties", "mixed"),
+    ("↑", ""), ("\u200b", ""), ("12.", ""), ("1955—1956。", ""),
+])
+def test_the_language_of_a_passage(text, language):
+    assert language_of(text) == language
