@@ -202,7 +202,7 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
                 "built from scratch; "
         click.echo(
             f"{change}{_plural(summary.meetings, 'meeting')}, {_plural(summary.passages, 'passage')} "
-            f"in {summary.index_dir} ({summary.seconds:.1f} s); {_plural(len(summary.failed), 'file')} skipped, "
+            f"in {summary.index_dir} ({summary.seconds:.1f} s); {_plural(len(summary.failed), 'file or row', 'files or rows')} skipped, "
             f"{_plural(summary.warnings, 'warning')}",
             err=True,
         )

@@ -378,7 +378,7 @@ def test_rows_without_text_are_warned_about_and_not_counted(tmp_path):
     assert f"{path}:2: warning: nothing to index: no text in 'content'; skipped" in lines
     assert f"{path}:3: warning: nothing to index: no text in 'content'; skipped" in lines
     assert f"{path}:4: warning: cannot read the date '19x5'; the meeting has no date" in lines
-    assert "2 meetings, 2 passages" in lines[-1] and lines[-1].endswith("0 files skipped, 3 warnings")
+    assert "2 meetings, 2 passages" in lines[-1] and lines[-1].endswith("0 files or rows skipped, 3 warnings")
     stats = json.loads(runner_output(["stats", "--index", str(tmp_path / "ix"), "--format", "json"]))
     assert (stats["meetings"], stats["passages"]) == (2, 2)
     quiet = CliRunner().invoke(main, ["index", "--from", "jsonl", str(path), "--map", "text=content,id=id,date=year",
