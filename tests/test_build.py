@@ -169,6 +169,9 @@ def test_killed_build_leaves_the_previous_index_searchable(tmp_path, procs, mode
         while not any((index_dir / "MAIN.tmp").glob("*")) and time.time() < deadline:
             time.sleep(0.05)
         time.sleep(0.2)
+    deadline = time.time() + 30  # the workers are forked once jieba is loaded: on a busy machine, later
+    while procs > 1 and len(_children(process.pid)) < procs and time.time() < deadline:
+        time.sleep(0.05)
     assert process.poll() is None, "the build finished before it could be interrupted"
     workers = _children(process.pid)
     assert len(workers) == (procs if procs > 1 else 0)
