@@ -111,7 +111,7 @@ class ImportFileError(HuiyiError):
     """An import file that cannot be read (not gzip, cut short, not text): exit code 1."""
 
 
-_HEAD_BYTES = 1 << 16  # the start of a file its encoding is told from
+_HEAD_BYTES = 1 << 13  # the start of a file its encoding is told from (as much as a text file reads at once)
 
 
 def _open_text(path: Path) -> io.TextIOBase:

@@ -207,10 +207,11 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
             raise IndexNotFoundError(f"{path}: no such file to import")
         check_columns(path, spec.format, spec.mapping)  # a wrong mapping fails before any work
         files.append((path, spec))
-    names = _distinct_names([_meeting_names(file) for file, _spec in files])
+    resolved = [(file.path if isinstance(file, RecordFile) else file).resolve() for file, _spec in files]
+    roots: dict[Path, Path] = {}
+    names = _distinct_names([_meeting_names(file, path, roots) for (file, _spec), path in zip(files, resolved)])
     units = []
-    for (file, spec), (name, given) in zip(files, names):
-        path = file.path if isinstance(file, RecordFile) else file
+    for (file, spec), path, (name, given) in zip(files, resolved, names):
         digest, size = _digest(path)
         if spec is not None:
             digest += json.dumps(spec.to_dict(), sort_keys=True)
@@ -222,7 +223,7 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
             read = partial(_import_text_file, replace(file, name=name), spec)
         else:
             read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name)
-        units.append(_Unit(str(path.resolve()), digest, size, read))
+        units.append(_Unit(str(path), digest, size, read))
     return units
 
 
@@ -234,14 +235,14 @@ def _import_text_file(record_file: RecordFile, spec: ImportSpec) -> list[ParseRe
     return [import_text_file(record_file, spec.pattern, spec.mapping, spec.kind)]
 
 
-def _meeting_names(file) -> tuple[str, PurePosixPath, PurePosixPath]:
+def _meeting_names(file, resolved: Path, roots: dict) -> tuple[str, PurePosixPath, PurePosixPath]:
     """How a file's meetings are named (a record's or text file's id; for a file of rows, the
     first part of each row's id: the file's name without suffixes), the path that name is the
-    end of, and the file's path."""
+    end of, and the file's path (``resolved``). ``roots``: folders resolved so far."""
+    path = PurePosixPath(resolved.as_posix())
     if isinstance(file, RecordFile):
-        path = PurePosixPath(file.path.resolve().as_posix())
-        return file.meeting_id, PurePosixPath(file.root.resolve().as_posix(), file.meeting_id), path
-    path = PurePosixPath(file.resolve().as_posix())
+        root = roots.get(file.root) or roots.setdefault(file.root, file.root.resolve())
+        return file.meeting_id, PurePosixPath(root.as_posix(), file.meeting_id), path
     stem = path.name.split(".")[0]
     return stem, path.with_name(stem), path
 
