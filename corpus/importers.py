@@ -11,7 +11,7 @@ import gzip
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .dates import parse_date_range
@@ -140,11 +140,13 @@ def _reason(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def _rows(path: Path, fmt: str) -> Iterator[tuple[int, dict]]:
+def _rows(path: Path, fmt: str, opened: Callable[[io.TextIOWrapper], None] | None = None) -> Iterator[tuple[int, dict]]:
     """(line number, row) for each row; a row that cannot be read is ``{"__error__": why}``, and
-    a file that cannot be read further ends with one."""
+    a file that cannot be read further ends with one. ``opened`` is given the open file."""
     number = 1
     with _open_text(path) as handle:
+        if opened is not None:
+            opened(handle)
         try:
             if fmt == "csv":
                 for number, row in enumerate(csv.DictReader(handle), start=2):
@@ -178,38 +180,69 @@ def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
 
 
 def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str = "speech",
-                namespace: str | None = None) -> Iterator[ParseResult]:
-    """A ParseResult per row; a row with a bad date keeps its text and gets a warning.
+                namespace: str | None = None) -> RowImport:
+    """A ParseResult per row (iterate once); a row with a bad date keeps its text and gets a
+    warning.
 
     A row's meeting id is ``namespace/id`` (the ``id`` column, else the line number);
     ``namespace`` defaults to the file's name without suffixes. A row whose id an earlier row
     has gets ``id@line`` and a warning: two rows are never merged into one meeting."""
-    path = Path(path)
-    if fmt not in FORMATS:
-        raise ImportError_(f"unknown import format {fmt!r}: use {', '.join(FORMATS)}")
-    if kind not in KINDS:
-        raise ImportError_(f"unknown kind {kind!r}: use {', '.join(KINDS)}")
-    check_columns(path, fmt, mapping)
-    source = str(path)
-    namespace = namespace or path.name.split(".")[0]
-    first_line: dict[str, int] = {}
-    for number, row in _rows(path, fmt):
-        if "__error__" in row:
-            yield ParseResult(source, None, (Problem(source, number, row["__error__"], "error"),))
-            continue
-        meeting_id = f"{namespace}/{_value(row, mapping, 'id') or number}"
-        if meeting_id in first_line:
-            repeated = meeting_id
-            meeting_id = f"{repeated}@{number}"
-            result = _meeting_of_row(path, number, row, mapping, kind, meeting_id)
-            if result.meeting is None:
-                yield result
+    return RowImport(Path(path), fmt, mapping, kind, namespace)
+
+
+class RowImport:
+    """The rows of a file as meetings, and how much of the file is read (progress within one
+    large file: a year of news is one file)."""
+
+    def __init__(self, path: Path, fmt: str, mapping: dict[str, str], kind: str, namespace: str | None) -> None:
+        self.path, self.fmt, self.mapping, self.kind = path, fmt, mapping, kind
+        self.namespace = namespace or path.name.split(".")[0]
+        self._handle: io.TextIOWrapper | None = None
+
+    def __iter__(self) -> Iterator[ParseResult]:
+        return self._results()
+
+    def bytes_read(self) -> int:
+        """Bytes of the file (as stored: compressed, for ``.gz``) read so far; 0 when not open."""
+        handle = self._handle
+        if handle is None or handle.closed:
+            return 0
+        stored = getattr(handle.buffer, "fileobj", handle.buffer)  # a gzip file: the file it reads
+        try:
+            return stored.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def _opened(self, handle: io.TextIOWrapper) -> None:
+        self._handle = handle
+
+    def _results(self) -> Iterator[ParseResult]:
+        path, fmt, mapping, kind = self.path, self.fmt, self.mapping, self.kind
+        if fmt not in FORMATS:
+            raise ImportError_(f"unknown import format {fmt!r}: use {', '.join(FORMATS)}")
+        if kind not in KINDS:
+            raise ImportError_(f"unknown kind {kind!r}: use {', '.join(KINDS)}")
+        check_columns(path, fmt, mapping)
+        source = str(path)
+        first_line: dict[str, int] = {}
+        for number, row in _rows(path, fmt, self._opened):
+            if "__error__" in row:
+                yield ParseResult(source, None, (Problem(source, number, row["__error__"], "error"),))
                 continue
-            note = Problem(source, number, f"the id of line {first_line[repeated]}'s row again: this row is {meeting_id}")
-            yield ParseResult(source, result.meeting, (*result.problems, note))
-            continue
-        first_line[meeting_id] = number
-        yield _meeting_of_row(path, number, row, mapping, kind, meeting_id)
+            meeting_id = f"{self.namespace}/{_value(row, mapping, 'id') or number}"
+            if meeting_id in first_line:
+                repeated = meeting_id
+                meeting_id = f"{repeated}@{number}"
+                result = _meeting_of_row(path, number, row, mapping, kind, meeting_id)
+                if result.meeting is None:
+                    yield result
+                    continue
+                note = Problem(source, number, f"the id of line {first_line[repeated]}'s row again: this row is "
+                                               f"{meeting_id}")
+                yield ParseResult(source, result.meeting, (*result.problems, note))
+                continue
+            first_line[meeting_id] = number
+            yield _meeting_of_row(path, number, row, mapping, kind, meeting_id)
 
 
 def _value(row: dict, mapping: dict[str, str], target: str) -> str:

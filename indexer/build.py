@@ -56,6 +56,7 @@ WHOLE_DICTIONARY_BYTES = 1 << 20
 # processes, as a full build does; a smaller one, the usual update, is done in this process:
 # forking workers costs more than they save on a few small files.
 PARALLEL_BYTES = 1 << 20
+PROGRESS_ROWS = 200  # within a file of rows, progress is reported every so many rows
 INDEX_ENV = "HUIYI_INDEX"
 DEFAULT_INDEX = ".huiyi"
 
@@ -427,7 +428,11 @@ def _documents(units: list[_Unit], on_progress, started, files: dict, counts: di
     for number, unit in enumerate(units, start=1):
         meetings = passages = 0
         failed: list[Problem] = []
-        for result in unit.read():
+        results = unit.read()
+        bytes_read = getattr(results, "bytes_read", None) if on_progress else None
+        for count, result in enumerate(results, start=1):
+            if bytes_read is not None and not count % PROGRESS_ROWS:  # within a large file of rows
+                on_progress(Progress(number - 1, len(units), done_bytes + min(bytes_read(), unit.size), total, started))
             counts["problems"].extend(result.problems)
             counts["warnings"] += sum(1 for p in result.problems if p.severity == "warning")
             if result.meeting is None:

@@ -629,3 +629,17 @@ def test_meetings_of_different_files_are_never_merged(tmp_path):
 ])
 def test_the_language_of_a_passage(text, language):
     assert language_of(text) == language
+
+
+def test_progress_is_reported_within_a_large_file_of_rows(tmp_path):
+    path = tmp_path / "news.jsonl"
+    rows = [{"id": str(n), "text": f"第{n}条新闻：国务院召开常务会议，研究部署农业生产。第{n * 7 % 13}段。"} for n in range(3000)]
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    seen = []
+    build_index(None, tmp_path / "ix", imports=[ImportSpec(str(path), "jsonl", parse_mapping("text=text,id=id"))],
+                procs=1, on_progress=seen.append)
+    size = path.stat().st_size
+    within = [progress.bytes_done for progress in seen if progress.files_done == 0]
+    assert len(within) >= 10 and 0 < within[0] and within[-1] <= size
+    assert within == sorted(within) and len(set(within)) > 1
+    assert (seen[-1].files_done, seen[-1].bytes_done, seen[-1].bytes_total) == (1, size, size)
