@@ -11,7 +11,9 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from .dates import parse_date_range
@@ -19,7 +21,7 @@ from .errors import HuiyiError, SourceError, UsageError
 from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
-from .sources import text_encoding
+from .sources import decodes, reason, text_encoding
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 FORMATS = ("jsonl", "csv", "txt")
@@ -80,21 +82,24 @@ def text_file_row(record_file, pattern: str | None) -> dict:
 
 def check_text_columns(record_files: list, pattern: str | None, mapping: dict[str, str]) -> None:
     """Fail early when ``--pattern`` matches no file name, or names no field ``--map`` uses (as
-    the first file it matches tells); a file it does not match is skipped when read."""
+    the first readable file it matches tells); a file it does not match, or that cannot be
+    read, is skipped and reported when read."""
     if pattern:
         regex = compile_pattern(pattern)
         record_files = [record_file for record_file in record_files if regex.fullmatch(record_file.path.name)]
         if not record_files:
             raise ImportError_(f"--pattern {pattern!r} matches no file name")
-    first = record_files[0]
-    try:
-        row = text_file_row(first, pattern)
-    except OSError as error:
-        raise ImportFileError(f"{first.path}: {_reason(error)}") from None
-    missing = [column for column in mapping.values() if column not in row]
-    if missing:
-        raise ImportError_(f"{first.path}: no field {missing[0]!r} (fields: {', '.join(row)}; "
-                           "name them with --pattern)")
+    for record_file in record_files:
+        try:
+            row = text_file_row(record_file, pattern)
+        except (OSError, SourceError):
+            continue
+        missing = [column for column in mapping.values() if column not in row]
+        if missing:
+            raise ImportError_(f"{record_file.path}: no field {missing[0]!r} (fields: {', '.join(row)}; "
+                               "name them with --pattern)")
+        return
+    raise ImportFileError(f"{record_files[0].path}: no file of this folder can be read as text")
 
 
 def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], kind: str = "speech") -> ParseResult:
@@ -111,48 +116,69 @@ class ImportFileError(HuiyiError):
     """An import file that cannot be read (not gzip, cut short, not text): exit code 1."""
 
 
-_HEAD_BYTES = 1 << 13  # the start of a file its encoding is told from (as much as a text file reads at once)
+_HEAD_BYTES = 1 << 13  # the start of a UTF-8 file, which tells its encoding (as much as a text file reads at once)
+_LEGACY_HEAD_BYTES = 1 << 16  # of a file that is not UTF-8: charset-normalizer is surer of more text
+_READ_ERRORS = (OSError, EOFError, zlib.error)  # a file that is not gzip, cut short or damaged
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    """The file (gunzipped if ``.gz``) as text, in the encoding its start is in (UTF-8 as a rule;
-    CSV saved by spreadsheets on Chinese systems is often GB18030, on Windows UTF-16)."""
+def _open_rows(path: Path) -> tuple[io.BufferedIOBase, str]:
+    """The file (gunzipped if ``.gz``) as bytes, and the encoding its start is in (UTF-8 as a
+    rule; CSV saved by spreadsheets on Chinese systems is often GB18030, on Windows UTF-16)."""
     raw = None
     try:
         raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115 - the caller's
-        encoding = text_encoding(raw.read(_HEAD_BYTES), whole=False)
+        limit = _HEAD_BYTES
+        head = raw.read(limit)
+        if len(head) == limit and not decodes(head, "utf-8", whole=False):
+            limit = _LEGACY_HEAD_BYTES
+            head += raw.read(limit - len(head))
+        encoding = text_encoding(head, whole=len(head) < limit)  # shorter: the whole file
         raw.seek(0)
-    except (OSError, EOFError, SourceError) as error:
+    except (*_READ_ERRORS, SourceError) as error:
         if raw is not None:
             raw.close()
-        raise ImportFileError(f"{path}: {_reason(error)}") from None
-    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+        raise ImportFileError(f"{path}: {reason(error)}") from None
+    return raw, encoding
 
 
-def _reason(error: Exception) -> str:
-    """What went wrong reading a file, in a few words."""
-    if isinstance(error, UnicodeDecodeError):
-        return f"not {error.encoding} text from here on (save the file as UTF-8)"
-    if isinstance(error, EOFError):
-        return "the file is cut short (an incomplete download?)"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return str(error) or type(error).__name__
+def _lines(raw: io.BufferedIOBase, encoding: str, replaced: list[int]) -> Iterator[str]:
+    """The file's lines as text, each decoded alone: a line with bytes that are not ``encoding``
+    text has them replaced (its number goes to ``replaced``) and costs no other line."""
+    if encoding.startswith("utf-16"):  # a line break is two bytes: decoded as a stream
+        yield from io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+        return
+    for number, line in enumerate(raw, start=1):
+        try:
+            yield line.decode(encoding)
+        except UnicodeDecodeError:
+            replaced.append(number)
+            yield line.decode(encoding, errors="replace")
 
 
-def _rows(path: Path, fmt: str, opened: Callable[[io.TextIOWrapper], None] | None = None) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each row; a row that cannot be read is ``{"__error__": why}``, and
-    a file that cannot be read further ends with one. ``opened`` is given the open file."""
-    number = 1
-    with _open_text(path) as handle:
+def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | None = None) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for each row; a row that cannot be read is ``{"__error__": why}``, a
+    row with bytes not in the file's encoding has a ``"__warning__"``, and a file that cannot be
+    read further ends with an error row. ``opened`` is given the open file."""
+    raw, encoding = _open_rows(path)
+    replaced: list[int] = []
+    warning = f"bytes that are not {encoding} text, replaced by \ufffd"
+    number = 0  # the last line read
+    with raw:
         if opened is not None:
-            opened(handle)
+            opened(raw)
+        lines = _lines(raw, encoding, replaced)
         try:
             if fmt == "csv":
-                for number, row in enumerate(csv.DictReader(handle), start=2):
-                    yield number, row
+                reader = csv.DictReader(lines)
+                reader.fieldnames  # noqa: B018 - reads the header
+                number = reader.line_num
+                for row in reader:
+                    first, number = number + 1, reader.line_num
+                    if replaced and replaced[-1] >= first:
+                        row["__warning__"] = warning
+                    yield first, row
                 return
-            for number, line in enumerate(handle, start=1):
+            for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
                 try:
@@ -160,9 +186,14 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.TextIOWrapper], None] | Non
                 except ValueError as error:
                     yield number, {"__error__": f"not JSON ({error})"}
                     continue
-                yield number, row if isinstance(row, dict) else {"__error__": "not a JSON object"}
-        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
-            yield number + 1, {"__error__": f"cannot read the rest of the file: {_reason(error)}"}
+                if not isinstance(row, dict):
+                    yield number, {"__error__": "not a JSON object"}
+                    continue
+                if replaced and replaced[-1] == number:
+                    row["__warning__"] = warning
+                yield number, row
+        except (*_READ_ERRORS, csv.Error) as error:
+            yield number + 1, {"__error__": f"cannot read the rest of the file: {reason(error)}"}
 
 
 def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
@@ -172,9 +203,8 @@ def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
             raise ImportFileError(f"{path}:{number}: {row['__error__']}")
         missing = [column for column in mapping.values() if column not in row]
         if missing:
-            raise ImportError_(
-                f"{path}:{number}: no column {missing[0]!r} (columns: {', '.join(map(str, row))})"
-            )
+            columns = ", ".join(str(column) for column in row if column != "__warning__")
+            raise ImportError_(f"{path}:{number}: no column {missing[0]!r} (columns: {columns})")
         return
     raise ImportFileError(f"{path}: no rows")
 
@@ -190,14 +220,19 @@ def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str =
     return RowImport(Path(path), fmt, mapping, kind, namespace)
 
 
+def rows_namespace(path: Path) -> str:
+    """The first part of the meeting ids of a file of rows: its name without suffixes."""
+    return path.name.split(".")[0]
+
+
 class RowImport:
     """The rows of a file as meetings, and how much of the file is read (progress within one
     large file: a year of news is one file)."""
 
     def __init__(self, path: Path, fmt: str, mapping: dict[str, str], kind: str, namespace: str | None) -> None:
         self.path, self.fmt, self.mapping, self.kind = path, fmt, mapping, kind
-        self.namespace = namespace or path.name.split(".")[0]
-        self._handle: io.TextIOWrapper | None = None
+        self.namespace = namespace or rows_namespace(path)
+        self._handle: io.BufferedIOBase | None = None
 
     def __iter__(self) -> Iterator[ParseResult]:
         return self._results()
@@ -207,13 +242,13 @@ class RowImport:
         handle = self._handle
         if handle is None or handle.closed:
             return 0
-        stored = getattr(handle.buffer, "fileobj", handle.buffer)  # a gzip file: the file it reads
+        stored = getattr(handle, "fileobj", handle)  # a gzip file: the file it reads
         try:
             return stored.tell()
         except (OSError, ValueError):
             return 0
 
-    def _opened(self, handle: io.TextIOWrapper) -> None:
+    def _opened(self, handle: io.BufferedIOBase) -> None:
         self._handle = handle
 
     def _results(self) -> Iterator[ParseResult]:
@@ -230,19 +265,15 @@ class RowImport:
                 yield ParseResult(source, None, (Problem(source, number, row["__error__"], "error"),))
                 continue
             meeting_id = f"{self.namespace}/{_value(row, mapping, 'id') or number}"
-            if meeting_id in first_line:
-                repeated = meeting_id
-                meeting_id = f"{repeated}@{number}"
-                result = _meeting_of_row(path, number, row, mapping, kind, meeting_id)
-                if result.meeting is None:
-                    yield result
-                    continue
-                note = Problem(source, number, f"the id of line {first_line[repeated]}'s row again: this row is "
-                                               f"{meeting_id}")
-                yield ParseResult(source, result.meeting, (*result.problems, note))
-                continue
-            first_line[meeting_id] = number
-            yield _meeting_of_row(path, number, row, mapping, kind, meeting_id)
+            result = _meeting_of_row(path, number, row, mapping, kind, meeting_id)
+            if result.meeting is not None and meeting_id in first_line:
+                renamed = f"{meeting_id}@{number}"
+                note = Problem(source, number, f"the id of line {first_line[meeting_id]}'s row again: this row is "
+                                               f"{renamed}")
+                result = ParseResult(source, replace(result.meeting, id=renamed), (*result.problems, note))
+            elif result.meeting is not None:
+                first_line[meeting_id] = number
+            yield result
 
 
 def _value(row: dict, mapping: dict[str, str], target: str) -> str:
@@ -255,6 +286,8 @@ def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str],
                     meeting_id: str) -> ParseResult:
     source = f"{path}"
     problems: list[Problem] = []
+    if "__warning__" in row:
+        problems.append(Problem(source, number, row.pop("__warning__")))
     date_text = _value(row, mapping, "date")
     dates = parse_date_range(date_text) if date_text else None
     if date_text and dates is None:

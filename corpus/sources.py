@@ -68,6 +68,11 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode a record's bytes; returns (text, encoding name). Raises SourceError."""
+    if b"\x00" not in data and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:  # most records: decoded once
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     encoding = text_encoding(data)
     if encoding in ("utf-8-sig", "utf-16"):  # a BOM says so: a bad byte in it is replaced, not fatal
         return data.decode(encoding, errors="replace").lstrip("\ufeff"), encoding
@@ -85,26 +90,38 @@ def text_encoding(data: bytes, whole: bool = True) -> str:
         return "utf-16"
     if b"\x00" in data:
         for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
-            if zeros.count(0) >= len(zeros) * 0.3 and _decodes(data, encoding, whole):
+            if zeros.count(0) >= len(zeros) * 0.3 and decodes(data, encoding, whole):
                 return encoding
         raise SourceError("binary file (contains NUL bytes): not text")
-    if _decodes(data, "utf-8", whole):
+    if decodes(data, "utf-8", whole):
         return "utf-8"
+    if not whole and b"\n" in data:  # whole characters only: no GB18030 or Big5 character holds a line break
+        data, whole = data[: data.rindex(b"\n") + 1], True
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
     for encoding in ([best.encoding] if best is not None else []) + list(LEGACY_ENCODINGS):
-        if _decodes(data, encoding, whole):
+        if decodes(data, encoding, whole):
             return codecs.lookup(encoding).name
     raise SourceError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text")
 
 
-def _decodes(data: bytes, encoding: str, whole: bool) -> bool:
+def decodes(data: bytes, encoding: str, whole: bool = True) -> bool:
+    """Whether ``data`` is text in ``encoding`` (``whole=False``: the start of such a text)."""
     try:
         codecs.getincrementaldecoder(encoding)().decode(data, final=whole)
     except (UnicodeDecodeError, LookupError):
         return False
     return True
+
+
+def reason(error: Exception) -> str:
+    """Why a file could not be read, in a few words."""
+    if isinstance(error, EOFError):
+        return "the file is cut short (an incomplete download?)"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 def read_record(record_file: RecordFile) -> ParseResult:
@@ -114,8 +131,7 @@ def read_record(record_file: RecordFile) -> ParseResult:
         data = record_file.path.read_bytes()
         text, encoding = decode(data)
     except (OSError, SourceError) as error:
-        message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        return ParseResult(source, None, (Problem(source, 1, message, "error"),))
+        return ParseResult(source, None, (Problem(source, 1, reason(error), "error"),))
     result = parse_text(text, source, record_file.meeting_id, encoding)
     if encoding not in ("utf-8", "utf-8-sig") and result.meeting is not None:
         note = Problem(source, 1, f"decoded as {encoding}", "info")

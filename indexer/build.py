@@ -30,6 +30,7 @@ from corpus.importers import (
     check_text_columns,
     import_rows,
     import_text_file,
+    rows_namespace,
 )
 from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import RecordFile, iter_record_files, read_record
@@ -56,6 +57,10 @@ WHOLE_DICTIONARY_BYTES = 1 << 20
 # processes, as a full build does; a smaller one, the usual update, is done in this process:
 # forking workers costs more than they save on a few small files.
 PARALLEL_BYTES = 1 << 20
+# How files of rows name their meetings (see corpus.importers.import_rows), in every such file's
+# digest: an index made before a change is read again, so that it names them so too.
+ROW_IDS = " ids-2"
+KEPT_FAILURES = 20  # of a file's rows that cannot be read, the manifest keeps so many to report again
 PROGRESS_ROWS = 200  # within a file of rows, progress is reported every so many rows
 INDEX_ENV = "HUIYI_INDEX"
 DEFAULT_INDEX = ".huiyi"
@@ -125,11 +130,12 @@ class BuildSummary:
     unchanged: int
     passages_written: int
     passages_deleted: int
-    failed: tuple[Problem, ...]
+    failed: tuple[Problem, ...]  # files and rows that could not be read (of a file with many, the first)
     warnings: int
     seconds: float
     problems: tuple[Problem, ...] = field(default=(), repr=False)
     rebuilt_because: str = ""  # why an existing index was built again without --rebuild
+    skipped: int = 0  # files and rows that could not be read, all counted
 
 
 # ------------------------------------------------------------------ documents
@@ -194,7 +200,8 @@ def _digest(path: Path) -> tuple[str, int]:
 
 
 def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
-    """The files to index: records under ``paths``, then the files of ``imports``."""
+    """The files to index: records under ``paths``, then the files of ``imports``; a file
+    given twice (in a folder given, and by itself) is indexed once."""
     files: list[tuple] = [(record_file, None) for record_file in iter_record_files(paths)]
     for spec in imports:
         path = Path(spec.path)
@@ -208,11 +215,13 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
             raise IndexNotFoundError(f"{path}: no such file to import")
         check_columns(path, spec.format, spec.mapping)  # a wrong mapping fails before any work
         files.append((path, spec))
-    resolved = [(file.path if isinstance(file, RecordFile) else file).resolve() for file, _spec in files]
+    resolved: dict[Path, tuple] = {}
+    for file, spec in files:
+        resolved.setdefault((file.path if isinstance(file, RecordFile) else file).resolve(), (file, spec))
     roots: dict[Path, Path] = {}
-    names = _distinct_names([_meeting_names(file, path, roots) for (file, _spec), path in zip(files, resolved)])
+    names = _distinct_names([_meeting_names(file, path, roots) for path, (file, _spec) in resolved.items()])
     units = []
-    for (file, spec), path, (name, given) in zip(files, resolved, names):
+    for (path, (file, spec)), (name, given) in zip(resolved.items(), names):
         digest, size = _digest(path)
         if spec is not None:
             digest += json.dumps(spec.to_dict(), sort_keys=True)
@@ -223,6 +232,7 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
         elif spec.format == "txt":
             read = partial(_import_text_file, replace(file, name=name), spec)
         else:
+            digest += ROW_IDS
             read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name)
         units.append(_Unit(str(path), digest, size, read))
     return units
@@ -244,36 +254,41 @@ def _meeting_names(file, resolved: Path, roots: dict) -> tuple[str, PurePosixPat
     if isinstance(file, RecordFile):
         root = roots.get(file.root) or roots.setdefault(file.root, file.root.resolve())
         return file.meeting_id, PurePosixPath(root.as_posix(), file.meeting_id), path
-    stem = path.name.split(".")[0]
+    stem = rows_namespace(path)
     return stem, path.with_name(stem), path
 
 
 def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath]]) -> list[tuple[str, str]]:
-    """(name, name given) for each file: files whose meetings would share a name (records of the
-    same path under two folders, row files of the same name) are named by as much more of
-    their path as tells them apart (``1955/report`` and ``1956/report``; ``data.csv`` and
-    ``data.jsonl`` by their suffixes), so meetings of different files are never merged."""
-    groups: dict[str, list[int]] = defaultdict(list)
-    for number, (name, _named_path, _path) in enumerate(named):
-        groups[name].append(number)
-    result = [(name, name) for name, _named_path, _path in named]
-    for name, members in groups.items():
-        if len(members) > 1:
-            shortest = len(PurePosixPath(name).parts) + 1
-            tails = (_distinct_tails([named[number][1] for number in members], shortest)
-                     or _distinct_tails([named[number][2] for number in members], 1))
-            for number, tail in zip(members, tails or [name] * len(members)):  # none: one file given twice
-                result[number] = (tail, name)
-    return result
+    """(name, name given) for each file, so that meetings of different files are never merged:
+    files whose meetings would share a name (records of the same path under two folders, files
+    of rows of the same name) are named by as much more of their path as tells them apart
+    (``1955/report`` and ``1956/report``), and by their suffixes where the rest is the same
+    (``data.csv`` and ``data.jsonl``). Each file is one of ``named``: (name, the path the
+    name is the end of, the file's path), for distinct files."""
+    depth = [len(PurePosixPath(name).parts) for name, _end_of, _path in named]
+    suffixed = [False] * len(named)
 
+    def current(number: int) -> str:
+        parts = named[number][2 if suffixed[number] else 1].parts
+        return "/".join(parts[-depth[number]:]).lstrip("/")
 
-def _distinct_tails(paths: list[PurePosixPath], shortest: int) -> list[str] | None:
-    """The fewest last parts (``shortest`` at least) that differ for every path, or None."""
-    for size in range(shortest, max(len(path.parts) for path in paths) + 1):
-        tails = ["/".join(path.parts[-size:]).lstrip("/") for path in paths]
-        if len(set(tails)) == len(tails):
-            return tails
-    return None
+    while True:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for number in range(len(named)):
+            groups[current(number)].append(number)
+        changed = False
+        for members in (members for members in groups.values() if len(members) > 1):
+            ends = defaultdict(list)  # the same path but for the suffix: told apart by the suffix
+            for number in members:
+                ends[named[number][1]].append(number)
+            for number in members:
+                if len(ends[named[number][1]]) > 1 and not suffixed[number]:
+                    suffixed[number] = changed = True
+                elif depth[number] < len(named[number][2 if suffixed[number] else 1].parts):
+                    depth[number] += 1
+                    changed = True
+        if not changed:  # no two names alike, or none can grow (the same file cannot be here twice)
+            return [(current(number), name) for number, (name, _end_of, _path) in enumerate(named)]
 
 
 # ------------------------------------------------------------------ lock and manifest
@@ -446,7 +461,8 @@ def _documents(units: list[_Unit], on_progress, started, files: dict, counts: di
         counts["failed"] += failed
         files[unit.key] = {"hash": unit.digest, "meetings": meetings, "passages": passages}
         if failed:  # reported again by every update until the file changes (see _still_failed)
-            files[unit.key]["failed"] = [[p.file, p.line, p.message] for p in failed]
+            files[unit.key]["failed"] = [[p.file, p.line, p.message] for p in failed[:KEPT_FAILURES]]
+            files[unit.key]["failed_count"] = len(failed)
         done_bytes += unit.size
         if on_progress:
             on_progress(Progress(number, len(units), done_bytes, total, started))
@@ -485,11 +501,15 @@ def _not_indexed(documents, indexed: dict, counts: dict):
         yield document
 
 
-def _still_failed(known: dict, read_again: set[str]) -> list[Problem]:
+def _still_failed(known: dict, read_again: set[str]) -> tuple[list[Problem], int]:
     """What could not be read in the files an update does not read again (unchanged since):
-    their rows or records are still missing from the index, so it is said again."""
-    return [Problem(file, line, message, "error") for key, entry in known.items() if key not in read_again
+    their rows or records are still missing from the index, so it is said again. Returns the
+    problems kept (the first of each file's) and how many there were."""
+    kept = [Problem(file, line, message, "error") for key, entry in known.items() if key not in read_again
             for file, line, message in entry.get("failed", ())]
+    count = sum(entry.get("failed_count", len(entry.get("failed", ()))) for key, entry in known.items()
+                if key not in read_again)
+    return kept, count
 
 
 def _unlisted_files(ix, known: dict) -> dict[str, int]:
@@ -530,7 +550,8 @@ def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress,
         index_dir=str(index_dir), mode="full", files=len(units), meetings=manifest["meetings"],
         passages=manifest["passages"], added=len(units), changed=0, removed=0, unchanged=0,
         passages_written=counts["written"], passages_deleted=0,
-        failed=tuple(counts["failed"]), warnings=counts["warnings"], seconds=time.perf_counter() - started,
+        failed=tuple(counts["failed"]), skipped=len(counts["failed"]), warnings=counts["warnings"],
+        seconds=time.perf_counter() - started,
         problems=tuple(counts["problems"]),
     )
 
@@ -539,7 +560,7 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     known: dict = dict(manifest.get("files", {}))
     current = {unit.key for unit in units}
     todo = [unit for unit in units if known.get(unit.key, {}).get("hash") != unit.digest]
-    still_failed = _still_failed(known, {unit.key for unit in todo} | (known.keys() - current))
+    still_failed, still_skipped = _still_failed(known, {unit.key for unit in todo} | (known.keys() - current))
     added = sum(1 for unit in todo if unit.key not in known)
     removed = [key for key in known if key not in current]
     counts = _new_counts()
@@ -570,7 +591,7 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
         index_dir=str(index_dir), mode="update", files=len(units), meetings=new_manifest["meetings"],
         passages=new_manifest["passages"], added=added, changed=len(todo) - added, removed=len(removed),
         unchanged=len(units) - len(todo), passages_written=counts["written"], passages_deleted=counts["deleted"],
-        failed=(*still_failed, *counts["failed"]), warnings=counts["warnings"],
+        failed=(*still_failed, *counts["failed"]), skipped=still_skipped + len(counts["failed"]), warnings=counts["warnings"],
         seconds=elapsed, problems=tuple(counts["problems"]),
     )
 

@@ -565,8 +565,14 @@ def _build_in_workers(storage, indexname, schema, documents, procs, memory_mb) -
                                             parent), daemon=True)
         for _ in range(procs)
     ]
-    for worker in workers:
-        worker.start()
+    # Ctrl-C is held back while the workers are forked: each starts with it blocked and ignores
+    # it (see _work); the parent gets one pressed meanwhile as soon as they are started
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for worker in workers:
+            worker.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     try:
         for batch in _batches(documents):
             _put(tasks, batch, workers)
@@ -635,6 +641,7 @@ def _work(storage, indexname, schema, tasks, results, memory_mb, parent) -> None
     # Ctrl-C reaches every process of the terminal's group: the parent stops the build (and
     # this worker); a worker interrupted too would print its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # The collector stays paused to the end (see _build_here): a worker exits once its segments
     # are written, and enabling it then would first walk every object the build left behind
     # (the word caches: ~0.2 s at the end of every parallel build, for nothing)

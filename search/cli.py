@@ -139,7 +139,7 @@ class _ProgressLine:
 
 # ------------------------------------------------------------------ index
 
-SHOWN_WARNINGS = 20  # an index command lists this many warnings, then counts the rest
+SHOWN_PROBLEMS = 20  # an index command lists so many skipped files or rows, and warnings, then counts the rest
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
@@ -185,14 +185,16 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
         raise UsageError("--map and --pattern go with --from jsonl|csv|txt")
     summary = build_index(paths, index_dir, imports=imports, procs=procs, memory_mb=memory_mb, rebuild=rebuild,
                           on_progress=_ProgressLine(not quiet))
-    for problem in summary.failed:
+    for problem in summary.failed[:SHOWN_PROBLEMS]:
         click.echo(f"skipped {problem}", err=True)
+    if summary.skipped > SHOWN_PROBLEMS:
+        click.echo(f"… and {summary.skipped - SHOWN_PROBLEMS} more skipped", err=True)
     if not quiet:
         warnings = [problem for problem in summary.problems if problem.severity == "warning"]
-        for problem in warnings[:SHOWN_WARNINGS]:
+        for problem in warnings[:SHOWN_PROBLEMS]:
             click.echo(str(problem), err=True)
-        if len(warnings) > SHOWN_WARNINGS:
-            click.echo(f"… and {len(warnings) - SHOWN_WARNINGS} more warnings", err=True)
+        if len(warnings) > SHOWN_PROBLEMS:
+            click.echo(f"… and {len(warnings) - SHOWN_PROBLEMS} more warnings", err=True)
         if summary.mode == "update":
             change = (f"updated: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
                       f"{_plural(summary.unchanged, 'unchanged file')} ({_plural(summary.passages_written, 'passage')} "
@@ -202,7 +204,7 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
                 "built from scratch; "
         click.echo(
             f"{change}{_plural(summary.meetings, 'meeting')}, {_plural(summary.passages, 'passage')} "
-            f"in {summary.index_dir} ({summary.seconds:.1f} s); {_plural(len(summary.failed), 'file or row', 'files or rows')} skipped, "
+            f"in {summary.index_dir} ({summary.seconds:.1f} s); {_plural(summary.skipped, 'file or row', 'files or rows')} skipped, "
             f"{_plural(summary.warnings, 'warning')}",
             err=True,
         )

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from itertools import pairwise
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from corpus.importers import ImportError_, import_rows, parse_mapping
+from corpus.sources import decodes
 from indexer.build import (
     MANIFEST,
     ImportSpec,
@@ -618,9 +620,27 @@ def test_meetings_of_different_files_are_never_merged(tmp_path):
         ImportSpec(str(rows / "a" / "data.jsonl"), "jsonl", mapping), ImportSpec(str(rows / "b" / "data.jsonl"), "jsonl", mapping),
         ImportSpec(str(rows / "b" / "data.csv"), "csv", mapping)])
     assert [found(tmp_path / "rows-ix", word) for word in ("delta", "epsilon", "zeta", "eta")] == [
-        ["a/data.jsonl/7"], ["b/data.jsonl/7"], ["b/data.csv/7"], ["b/data.csv/7@3"]]
+        ["a/data/7"], ["data.jsonl/7"], ["data.csv/7"], ["data.csv/7@3"]]
     (warning,) = [problem for problem in summary.problems if problem.severity == "warning"]
-    assert str(warning) == f"{rows / 'b' / 'data.csv'}:3: warning: the id of line 2's row again: this row is b/data.csv/7@3"
+    assert str(warning) == f"{rows / 'b' / 'data.csv'}:3: warning: the id of line 2's row again: this row is data.csv/7@3"
+
+
+@pytest.mark.parametrize(("files", "roots", "ids"), [
+    # a name made longer must not become another file's name
+    (["a/report.txt", "b/report.txt", "c/a/report.txt"], ["a", "b", "c"], ["x/a/report", "b/report", "c/a/report"]),
+    # a file given twice (in its folder and by itself) is one file
+    (["1955/report.txt", "1956/report.txt"], ["1955", "1955/report.txt", "1956"], ["1955/report", "1956/report"]),
+    # told apart by their suffixes, and by their folders too
+    (["e/sub/report.txt", "e/sub/report.md", "e/other/report.txt", "e/other/report.md"], ["e"],
+     ["sub/report.txt", "sub/report.md", "other/report.txt", "other/report.md"]),
+])
+def test_records_of_the_same_name_get_distinct_ids(tmp_path, files, roots, ids):
+    corpus = tmp_path / "x"
+    for number, name in enumerate(files):
+        write_records((corpus / name).parent, {Path(name).name: record(f"word{number}")})
+    summary = build_index([corpus / root for root in roots], tmp_path / "ix", procs=1)
+    assert [found(tmp_path / "ix", f"word{number}") for number in range(len(files))] == [[id_] for id_ in ids]
+    assert summary.passages == len(files)
 
 
 @pytest.mark.parametrize(("text", "language"), [
@@ -643,3 +663,97 @@ def test_progress_is_reported_within_a_large_file_of_rows(tmp_path):
     assert len(within) >= 10 and 0 < within[0] and within[-1] <= size
     assert within == sorted(within) and len(set(within)) > 1
     assert (seen[-1].files_done, seen[-1].bytes_done, seen[-1].bytes_total) == (1, size, size)
+
+
+def _straddling(encoding: str, rows: list[str]) -> bytes:
+    """CSV bytes in ``encoding``, longer than the 8 KB an import first reads, with a
+    character cut in two at byte 8,192 (padded by a space if it was not)."""
+    for pad in range(4):
+        data = ("id,content\n" + " " * pad + "".join(rows)).encode(encoding)
+        if not decodes(data[:8192], encoding) and len(data) > 16384:
+            return data
+    raise AssertionError("no padding cuts a character at 8 KB")
+
+
+@pytest.mark.parametrize("encoding", ["big5", "gb18030"])
+def test_a_legacy_csv_longer_than_its_first_reading_is_decoded_right(tmp_path, encoding):
+    rows = [f"r{n},第{n}次會議反對急躁冒進，討論農業合作化的速度。\n" for n in range(400)]
+    path = tmp_path / "rows.csv"
+    path.write_bytes(_straddling(encoding, rows))
+    result = CliRunner().invoke(main, ["index", "--from", "csv", str(path), "--map", "text=content,id=id",
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert len(found(tmp_path / "ix", '"急躁冒进"')) == 400 and ": warning: " not in result.stderr
+
+
+def test_bytes_not_in_a_files_encoding_cost_only_their_line(tmp_path):
+    lines = [f"r{n},第{n}行 row {n}\n".encode() for n in range(3000)]
+    lines[2000] = b"r2000,\xff\xfe broken " + "第2000行".encode() + b"\n"  # line 2002, after the header
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"id,content\n" + b"".join(lines))
+    jsonl = tmp_path / "bad.jsonl"
+    jsonl.write_text("{not json}\n" + json.dumps({"content": "x"}) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["index", "--from", "csv", str(path), "--map", "text=content,id=id",
+                                  "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert f"{path}:2002: warning: bytes that are not utf-8 text, replaced by \ufffd" in result.stderr.splitlines()
+    assert len(indexed_passages(tmp_path / "ix")) == 3000 and found(tmp_path / "ix", "broken") == ["rows/r2000"]
+    first_line = runner.invoke(main, ["index", "--from", "jsonl", str(jsonl), "--map", "text=content",
+                                      "--index", str(tmp_path / "ix2")])
+    assert first_line.exit_code == 1 and f"{jsonl}:1: not JSON" in first_line.stderr
+
+
+def test_a_damaged_gzip_file_is_named_in_one_line(tmp_path):
+    rows = "".join(json.dumps({"id": str(n), "text": f"row {n} {n * n % 977}"}) + "\n" for n in range(20000))
+    whole = gzip.compress(rows.encode())
+    for at in range(len(whole) // 2, len(whole)):  # a damaged byte that zlib finds wrong
+        data = bytearray(whole)
+        data[at] ^= 0xFF
+        try:
+            gzip.decompress(bytes(data))
+        except zlib.error:
+            break
+        except OSError:  # found only by the checksum at the end
+            continue
+    path = tmp_path / "rows.jsonl.gz"
+    path.write_bytes(bytes(data))
+    result = CliRunner().invoke(main, ["index", "--from", "jsonl", str(path), "--map", "text=text,id=id",
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert skipped[-1].startswith(f"skipped {path}:") and "cannot read the rest of the file: " in skipped[-1]
+    assert 0 < len(indexed_passages(tmp_path / "ix")) < 20000
+
+
+def test_many_rows_that_cannot_be_read_are_counted_not_all_listed(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps({"text": f"good {n}"}) + "\n" + "{broken\n" for n in range(50)), encoding="utf-8")
+    runner = CliRunner()
+    arguments = ["index", "--from", "jsonl", str(path), "--map", "text=text", "--index", str(tmp_path / "ix")]
+    for run in ("build", "update"):
+        result = runner.invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+        assert len(skipped) == 20 and skipped[0] == f"skipped {path}:2: error: not JSON (Expecting property name "\
+                                                    "enclosed in double quotes: line 1 column 2 (char 1))", run
+        assert "… and 30 more skipped" in result.stderr and "50 files or rows skipped" in result.stderr, run
+    assert len(json.loads((tmp_path / "ix" / MANIFEST).read_text())["files"][str(path)]["failed"]) == 20
+
+
+def test_a_row_without_text_leaves_its_id_to_the_next(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"id": "1", "text": ""}\n{"id": "1", "text": "second"}\n', encoding="utf-8")
+    summary = build_index(None, tmp_path / "ix", imports=[ImportSpec(str(path), "jsonl", parse_mapping("text=text,id=id"))])
+    assert found(tmp_path / "ix", "second") == ["rows/1"] and summary.warnings == 1
+
+
+def test_text_files_named_by_a_pattern_are_checked_on_the_first_readable_one(tmp_path):
+    folder = tmp_path / "speeches"
+    folder.mkdir()
+    (folder / "AAA_09_1954.txt").write_bytes(b"\x00\x01\x02binary")
+    (folder / "CHN_09_1954.txt").write_text("We seek peaceful coexistence.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", "--from", "txt", str(folder), "--pattern", "{speaker}_{session}_{date}.txt",
+                                       "--map", "speaker=speaker", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0 and "AAA_09_1954.txt:1: error: binary file" in result.stderr
+    assert found(tmp_path / "ix", "coexistence") == ["CHN_09_1954"]
