@@ -636,7 +636,7 @@ def language_shares(expected: dict) -> str:
     """``en 1,000 passages (76% of MB), zh …`` by huiyi's language_of."""
     parts = []
     for language, (count, size) in sorted(expected["languages"].items()):
-        parts.append(f"{language} {count:,} passages ({size / max(1, expected['bytes']):.0%} of MB)")
+        parts.append(f"{language or '(none)'} {count:,} passages ({size / max(1, expected['bytes']):.0%} of MB)")
     return ", ".join(parts)
 
 
