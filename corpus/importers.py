@@ -6,6 +6,7 @@ column holds what: ``text=content,date=year,type=title,speaker=premier``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -13,7 +14,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .dates import parse_date_range
@@ -21,7 +22,8 @@ from .errors import HuiyiError, SourceError, UsageError
 from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
-from .sources import decodes, reason, text_encoding
+from .sources import LEGACY_CODECS, decodes, reason, text_encoding
+from .text import HAN_CHARACTER
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 FORMATS = ("jsonl", "csv", "txt")
@@ -121,59 +123,118 @@ _LEGACY_HEAD_BYTES = 1 << 16  # of a file that is not UTF-8: charset-normalizer 
 _READ_ERRORS = (OSError, EOFError, zlib.error)  # a file that is not gzip, cut short or damaged
 
 
-def _open_rows(path: Path) -> tuple[io.BufferedIOBase, str]:
-    """The file (gunzipped if ``.gz``) as bytes, and the encoding its start is in (UTF-8 as a
-    rule; CSV saved by spreadsheets on Chinese systems is often GB18030, on Windows UTF-16)."""
+@dataclass
+class _Decoding:
+    """How a file of rows is read as text: its encoding, and whether it is read as a stream
+    (UTF-16, whose line break is two bytes, or lines ended by a lone CR) rather than a line at
+    a time."""
+
+    encoding: str
+    stream: bool
+
+
+def _open_rows(path: Path) -> tuple[io.BufferedIOBase, _Decoding]:
+    """The file (gunzipped if ``.gz``) as bytes, and how its start says to decode it (UTF-8 as
+    a rule; CSV saved by spreadsheets on Chinese systems is often GB18030, on Windows UTF-16)."""
     raw = None
     try:
         raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115 - the caller's
-        limit = _HEAD_BYTES
-        head = raw.read(limit)
-        if len(head) == limit and not decodes(head, "utf-8", whole=False):
-            limit = _LEGACY_HEAD_BYTES
-            head += raw.read(limit - len(head))
-        encoding = text_encoding(head, whole=len(head) < limit)  # shorter: the whole file
+        head, whole = _read_head(raw, _HEAD_BYTES)
+        if not whole and not decodes(head, "utf-8", whole=False):
+            head, whole = _read_head(raw, _LEGACY_HEAD_BYTES, head)
+        encoding = text_encoding(head, whole=whole, tolerant=True)
         raw.seek(0)
     except (*_READ_ERRORS, SourceError) as error:
         if raw is not None:
             raw.close()
         raise ImportFileError(f"{path}: {reason(error)}") from None
-    return raw, encoding
+    stream = encoding.startswith("utf-16") or b"\r" in head and b"\n" not in head
+    return raw, _Decoding(encoding, stream)
 
 
-def _lines(raw: io.BufferedIOBase, encoding: str, replaced: list[int]) -> Iterator[str]:
-    """The file's lines as text, each decoded alone: a line with bytes that are not ``encoding``
-    text has them replaced (its number goes to ``replaced``) and costs no other line."""
-    if encoding.startswith("utf-16"):  # a line break is two bytes: decoded as a stream
-        yield from io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+def _read_head(raw: io.BufferedIOBase, size: int, head: bytes = b"") -> tuple[bytes, bool]:
+    """The first ``size`` bytes of the file (``head`` read already), and whether that is all of
+    it. A file damaged early gives what comes before the damage (reading the rows meets it
+    again and says so); one damaged at its very start raises."""
+    parts = [head]
+    while (got := sum(map(len, parts))) < size:
+        try:
+            part = raw.read1(min(4096, size - got))  # what is there: a gzip file's text before its damage
+        except _READ_ERRORS:
+            if got:
+                return b"".join(parts), False
+            raise
+        if not part:
+            return b"".join(parts), True
+        parts.append(part)
+    return b"".join(parts), False
+
+
+def _lines(raw: io.BufferedIOBase, decoding: _Decoding, replaced: list[int]) -> Iterator[str]:
+    """The file's lines as text, each decoded alone: a line with bytes that are not in the
+    file's encoding has them replaced (its number goes to ``replaced``) and costs no other
+    line. A file taken for UTF-8 that had only ASCII so far, and turns out to be GB18030 or Big5
+    (a line of Han characters in it), is read so from there on."""
+    if decoding.stream:
+        text = io.TextIOWrapper(raw, encoding=decoding.encoding, errors="replace", newline="")
+        for number, line in enumerate(text, start=1):
+            if "\ufffd" in line:
+                replaced.append(number)
+            yield line
         return
+    encoding = decoding.encoding
+    legacy_possible = encoding == "utf-8"
     for number, line in enumerate(raw, start=1):
         try:
-            yield line.decode(encoding)
+            text = line.decode(encoding)
         except UnicodeDecodeError:
-            replaced.append(number)
-            yield line.decode(encoding, errors="replace")
+            legacy = _legacy_encoding_of(line) if legacy_possible else None
+            legacy_possible = False
+            if legacy:
+                encoding = legacy
+                yield line.decode(encoding)
+            else:
+                replaced.append(number)
+                yield line.decode(encoding, errors="replace")
+            continue
+        if legacy_possible and not line.isascii():  # real UTF-8 beyond ASCII: UTF-8 it is
+            legacy_possible = False
+        yield text
+
+
+def _legacy_encoding_of(line: bytes) -> str | None:
+    """GB18030 or Big5, if ``line`` is Chinese text in it (two Han characters at least)."""
+    try:
+        encoding = text_encoding(line)
+    except SourceError:
+        return None
+    if codecs.lookup(encoding).name not in LEGACY_CODECS:
+        return None
+    return encoding if len(HAN_CHARACTER.findall(line.decode(encoding))) >= 2 else None
 
 
 def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | None = None) -> Iterator[tuple[int, dict]]:
     """(line number, row) for each row; a row that cannot be read is ``{"__error__": why}``, a
     row with bytes not in the file's encoding has a ``"__warning__"``, and a file that cannot be
     read further ends with an error row. ``opened`` is given the open file."""
-    raw, encoding = _open_rows(path)
+    raw, decoding = _open_rows(path)
     replaced: list[int] = []
-    warning = f"bytes that are not {encoding} text, replaced by \ufffd"
+    warning = f"bytes that are not {decoding.encoding} text, replaced by \ufffd"
     number = 0  # the last line read
     with raw:
         if opened is not None:
             opened(raw)
-        lines = _lines(raw, encoding, replaced)
+        lines = _lines(raw, decoding, replaced)
         try:
             if fmt == "csv":
-                reader = csv.DictReader(lines)
+                blank: set[int] = set()  # lines csv passes over, unless inside a quoted field
+                reader = csv.DictReader(_noting_blank_lines(lines, blank))
                 reader.fieldnames  # noqa: B018 - reads the header
                 number = reader.line_num
                 for row in reader:
                     first, number = number + 1, reader.line_num
+                    while first in blank and first < number:
+                        first += 1
                     if replaced and replaced[-1] >= first:
                         row["__warning__"] = warning
                     yield first, row
@@ -193,20 +254,35 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
                     row["__warning__"] = warning
                 yield number, row
         except (*_READ_ERRORS, csv.Error) as error:
-            yield number + 1, {"__error__": f"cannot read the rest of the file: {reason(error)}"}
+            yield number + 1, {"__error__": f"{_CANNOT_READ_ON}: {reason(error)}"}
+
+
+_CANNOT_READ_ON = "cannot read the rest of the file"
+
+
+def _noting_blank_lines(lines: Iterator[str], blank: set[int]) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            blank.add(number)
+        yield line
 
 
 def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
-    """Fail early, naming the column, when the first row lacks a mapped column."""
+    """Fail early, naming the column, when the first row that can be read lacks a mapped column
+    (rows before it are skipped and named when the file is read)."""
+    first_error = None
     for number, row in _rows(path, fmt):
         if "__error__" in row:
-            raise ImportFileError(f"{path}:{number}: {row['__error__']}")
+            first_error = first_error or f"{path}:{number}: {row['__error__']}"
+            if row["__error__"].startswith(_CANNOT_READ_ON):
+                raise ImportFileError(first_error)
+            continue
         missing = [column for column in mapping.values() if column not in row]
         if missing:
             columns = ", ".join(str(column) for column in row if column != "__warning__")
             raise ImportError_(f"{path}:{number}: no column {missing[0]!r} (columns: {columns})")
         return
-    raise ImportFileError(f"{path}: no rows")
+    raise ImportFileError(first_error or f"{path}: no rows")
 
 
 def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str = "speech",

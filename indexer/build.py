@@ -246,31 +246,38 @@ def _import_text_file(record_file: RecordFile, spec: ImportSpec) -> list[ParseRe
     return [import_text_file(record_file, spec.pattern, spec.mapping, spec.kind)]
 
 
-def _meeting_names(file, resolved: Path, roots: dict) -> tuple[str, PurePosixPath, PurePosixPath]:
+def _meeting_names(file, resolved: Path, roots: dict) -> tuple[str, PurePosixPath, PurePosixPath, bool]:
     """How a file's meetings are named (a record's or text file's id; for a file of rows, the
     first part of each row's id: the file's name without suffixes), the path that name is the
-    end of, and the file's path (``resolved``). ``roots``: folders resolved so far."""
+    end of, the file's path (``resolved``), and whether it is a file of rows. ``roots``: folders
+    resolved so far."""
     path = PurePosixPath(resolved.as_posix())
     if isinstance(file, RecordFile):
         root = roots.get(file.root) or roots.setdefault(file.root, file.root.resolve())
-        return file.meeting_id, PurePosixPath(root.as_posix(), file.meeting_id), path
+        return file.meeting_id, PurePosixPath(root.as_posix(), file.meeting_id), path, False
     stem = rows_namespace(path)
-    return stem, path.with_name(stem), path
+    return stem, path.with_name(stem), path, True
 
 
-def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath]]) -> list[tuple[str, str]]:
+def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath, bool]]) -> list[tuple[str, str]]:
     """(name, name given) for each file, so that meetings of different files are never merged:
     files whose meetings would share a name (records of the same path under two folders, files
-    of rows of the same name) are named by as much more of their path as tells them apart
-    (``1955/report`` and ``1956/report``), and by their suffixes where the rest is the same
-    (``data.csv`` and ``data.jsonl``). Each file is one of ``named``: (name, the path the
-    name is the end of, the file's path), for distinct files."""
-    depth = [len(PurePosixPath(name).parts) for name, _end_of, _path in named]
+    of rows of the same name, a record ``reports/12`` and row 12 of ``reports.jsonl``) are named
+    by as much more of their path as tells them apart (``1955/report`` and ``1956/report``), and
+    by their suffixes where the rest is the same (``data.csv`` and ``data.jsonl``). Each file is
+    one of ``named`` (see _meeting_names), for distinct files."""
+    depth = [len(PurePosixPath(name).parts) for name, *_rest in named]
     suffixed = [False] * len(named)
 
     def current(number: int) -> str:
         parts = named[number][2 if suffixed[number] else 1].parts
         return "/".join(parts[-depth[number]:]).lstrip("/")
+
+    def grow(number: int) -> bool:
+        if depth[number] < len(named[number][2 if suffixed[number] else 1].parts):
+            depth[number] += 1
+            return True
+        return False
 
     while True:
         groups: dict[str, list[int]] = defaultdict(list)
@@ -284,11 +291,21 @@ def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath]]) -> li
             for number in members:
                 if len(ends[named[number][1]]) > 1 and not suffixed[number]:
                     suffixed[number] = changed = True
-                elif depth[number] < len(named[number][2 if suffixed[number] else 1].parts):
-                    depth[number] += 1
-                    changed = True
+                else:
+                    changed = grow(number) or changed
+        # a file of rows names its meetings "name/id": a name that begins so is told apart from
+        # it by its suffix ("reports.jsonl/12" beside the record "reports/12"), or else by more path
+        for number in range(len(named)):
+            parts = current(number).split("/")
+            for size in range(1, len(parts)):
+                for owner in groups.get("/".join(parts[:size]), ()):
+                    if named[owner][3] and not suffixed[owner]:
+                        suffixed[owner] = changed = True
+                    elif named[owner][3]:
+                        changed = grow(owner) or changed
+                        changed = grow(number) or changed
         if not changed:  # no two names alike, or none can grow (the same file cannot be here twice)
-            return [(current(number), name) for number, (name, _end_of, _path) in enumerate(named)]
+            return [(current(number), named[number][0]) for number in range(len(named))]
 
 
 # ------------------------------------------------------------------ lock and manifest

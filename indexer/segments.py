@@ -569,11 +569,11 @@ def _build_in_workers(storage, indexname, schema, documents, procs, memory_mb) -
     # it (see _work); the parent gets one pressed meanwhile as soon as they are started
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        for worker in workers:
-            worker.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-    try:
+        try:
+            for worker in workers:
+                worker.start()
+        finally:  # a Ctrl-C held back is raised here: the workers started are stopped below
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         for batch in _batches(documents):
             _put(tasks, batch, workers)
         for _ in workers:
