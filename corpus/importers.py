@@ -11,10 +11,12 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .dates import parse_date_range
@@ -22,8 +24,7 @@ from .errors import HuiyiError, SourceError, UsageError
 from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
-from .sources import LEGACY_CODECS, decodes, reason, text_encoding
-from .text import HAN_CHARACTER
+from .sources import decodes, mostly_utf8_counts, reason, text_encoding
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 FORMATS = ("jsonl", "csv", "txt")
@@ -119,7 +120,6 @@ class ImportFileError(HuiyiError):
 
 
 _HEAD_BYTES = 1 << 13  # the start of a UTF-8 file, which tells its encoding (as much as a text file reads at once)
-_LEGACY_HEAD_BYTES = 1 << 16  # of a file that is not UTF-8: charset-normalizer is surer of more text
 _READ_ERRORS = (OSError, EOFError, zlib.error)  # a file that is not gzip, cut short or damaged
 
 
@@ -134,16 +134,19 @@ class _Decoding:
 
 
 def _open_rows(path: Path) -> tuple[io.BufferedIOBase, _Decoding]:
-    """The file (gunzipped if ``.gz``) as bytes, and how its start says to decode it (UTF-8 as
-    a rule; CSV saved by spreadsheets on Chinese systems is often GB18030, on Windows UTF-16)."""
+    """The file (gunzipped if ``.gz``) as bytes, and how to decode it (UTF-8 as a rule; CSV
+    saved by spreadsheets on Chinese systems is often GB18030, on Windows UTF-16)."""
     raw = None
     try:
-        raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115 - the caller's
+        raw = _open_bytes(path)
         head, whole = _read_head(raw, _HEAD_BYTES)
-        if not whole and not decodes(head, "utf-8", whole=False):
-            head, whole = _read_head(raw, _LEGACY_HEAD_BYTES, head)
-        encoding = text_encoding(head, whole=whole, tolerant=True)
         raw.seek(0)
+        if head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+            encoding = text_encoding(head, whole=whole)
+        elif decodes(head, "utf-8", whole) and (whole or _beyond_ascii(head) >= _SURELY_UTF8):
+            encoding = "utf-8"
+        else:  # too little to tell from, or not UTF-8: the whole file decides
+            encoding = _file_encoding(path, os.stat(path).st_size, os.stat(path).st_mtime_ns)
     except (*_READ_ERRORS, SourceError) as error:
         if raw is not None:
             raw.close()
@@ -152,12 +155,54 @@ def _open_rows(path: Path) -> tuple[io.BufferedIOBase, _Decoding]:
     return raw, _Decoding(encoding, stream)
 
 
-def _read_head(raw: io.BufferedIOBase, size: int, head: bytes = b"") -> tuple[bytes, bool]:
-    """The first ``size`` bytes of the file (``head`` read already), and whether that is all of
-    it. A file damaged early gives what comes before the damage (reading the rows meets it
-    again and says so); one damaged at its very start raises."""
-    parts = [head]
-    while (got := sum(map(len, parts))) < size:
+def _open_bytes(path: Path) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+_SURELY_UTF8 = 32  # characters beyond ASCII, all valid UTF-8, that make a file's start settle it
+_SAMPLE_BYTES = 1 << 16  # of the lines beyond ASCII, what charset-normalizer is shown
+
+
+def _beyond_ascii(data: bytes) -> int:
+    text = data.decode("utf-8", errors="ignore")
+    return len(text) - len(text.encode("ascii", errors="ignore"))
+
+
+@lru_cache(maxsize=256)
+def _file_encoding(path: Path, _size: int, _mtime_ns: int) -> str:
+    """The encoding of a file of rows whose start does not settle it, from all its lines beyond
+    ASCII (remembered for the file as it is: checking the columns and reading the rows both ask):
+    UTF-8 if they are, or are but for a stray byte here and there (see
+    ``sources.mostly_utf8_counts``; such a line is marked when read); else GB18030 or Big5, from a
+    sample of them. Raises SourceError or a read error."""
+    sample: list[bytes] = []
+    sampled = bad = good = 0
+    with _open_bytes(path) as raw:
+        try:
+            for line in raw:
+                if line.isascii():
+                    continue
+                text = line.decode("utf-8", errors="replace")
+                line_bad = text.count("\ufffd") - line.count("\ufffd".encode())
+                bad += line_bad
+                good += len(text) - len(text.encode("ascii", errors="ignore")) - line_bad
+                if sampled < _SAMPLE_BYTES:
+                    sample.append(line)
+                    sampled += len(line)
+        except _READ_ERRORS:  # damaged further on: the lines before decide (reading says the rest)
+            pass
+    if not bad or mostly_utf8_counts(bad, good):
+        return "utf-8"
+    return text_encoding(b"".join(sample))
+
+
+def _read_head(raw: io.BufferedIOBase, size: int) -> tuple[bytes, bool]:
+    """The first ``size`` bytes of the file, and whether that is all of it. A file damaged early
+    gives what comes before the damage (reading the rows meets it again and says so); one
+    damaged at its very start raises."""
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
         try:
             part = raw.read1(min(4096, size - got))  # what is there: a gzip file's text before its damage
         except _READ_ERRORS:
@@ -167,14 +212,14 @@ def _read_head(raw: io.BufferedIOBase, size: int, head: bytes = b"") -> tuple[by
         if not part:
             return b"".join(parts), True
         parts.append(part)
+        got += len(part)
     return b"".join(parts), False
 
 
 def _lines(raw: io.BufferedIOBase, decoding: _Decoding, replaced: list[int]) -> Iterator[str]:
     """The file's lines as text, each decoded alone: a line with bytes that are not in the
     file's encoding has them replaced (its number goes to ``replaced``) and costs no other
-    line. A file taken for UTF-8 that had only ASCII so far, and turns out to be GB18030 or Big5
-    (a line of Han characters in it), is read so from there on."""
+    line."""
     if decoding.stream:
         text = io.TextIOWrapper(raw, encoding=decoding.encoding, errors="replace", newline="")
         for number, line in enumerate(text, start=1):
@@ -183,34 +228,12 @@ def _lines(raw: io.BufferedIOBase, decoding: _Decoding, replaced: list[int]) -> 
             yield line
         return
     encoding = decoding.encoding
-    legacy_possible = encoding == "utf-8"
     for number, line in enumerate(raw, start=1):
         try:
-            text = line.decode(encoding)
+            yield line.decode(encoding)
         except UnicodeDecodeError:
-            legacy = _legacy_encoding_of(line) if legacy_possible else None
-            legacy_possible = False
-            if legacy:
-                encoding = legacy
-                yield line.decode(encoding)
-            else:
-                replaced.append(number)
-                yield line.decode(encoding, errors="replace")
-            continue
-        if legacy_possible and not line.isascii():  # real UTF-8 beyond ASCII: UTF-8 it is
-            legacy_possible = False
-        yield text
-
-
-def _legacy_encoding_of(line: bytes) -> str | None:
-    """GB18030 or Big5, if ``line`` is Chinese text in it (two Han characters at least)."""
-    try:
-        encoding = text_encoding(line)
-    except SourceError:
-        return None
-    if codecs.lookup(encoding).name not in LEGACY_CODECS:
-        return None
-    return encoding if len(HAN_CHARACTER.findall(line.decode(encoding))) >= 2 else None
+            replaced.append(number)
+            yield line.decode(encoding, errors="replace")
 
 
 def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | None = None) -> Iterator[tuple[int, dict]]:
@@ -258,6 +281,7 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
 
 
 _CANNOT_READ_ON = "cannot read the rest of the file"
+_UNREADABLE_ROWS = 100  # a file whose first so many rows cannot be read is not read on
 
 
 def _noting_blank_lines(lines: Iterator[str], blank: set[int]) -> Iterator[str]:
@@ -270,12 +294,14 @@ def _noting_blank_lines(lines: Iterator[str], blank: set[int]) -> Iterator[str]:
 def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
     """Fail early, naming the column, when the first row that can be read lacks a mapped column
     (rows before it are skipped and named when the file is read)."""
-    first_error = None
+    first_error, errors = None, 0
     for number, row in _rows(path, fmt):
         if "__error__" in row:
-            first_error = first_error or f"{path}:{number}: {row['__error__']}"
+            first_error, errors = first_error or f"{path}:{number}: {row['__error__']}", errors + 1
             if row["__error__"].startswith(_CANNOT_READ_ON):
-                raise ImportFileError(first_error)
+                raise ImportFileError(f"{path}:{number}: {row['__error__']}")
+            if errors >= _UNREADABLE_ROWS:  # not rows of this format at all (a CSV given as JSONL)
+                raise ImportFileError(f"{first_error}, and the {errors - 1} lines after it")
             continue
         missing = [column for column in mapping.values() if column not in row]
         if missing:

@@ -19,7 +19,6 @@ from .parser import parse_text
 
 RECORD_SUFFIXES = (".txt", ".md")
 LEGACY_ENCODINGS = ("gb18030", "big5")
-LEGACY_CODECS = frozenset(codecs.lookup(name).name for name in LEGACY_ENCODINGS)
 
 
 @dataclass(frozen=True)
@@ -80,12 +79,11 @@ def decode(data: bytes) -> tuple[str, str]:
     return data.decode(encoding), encoding
 
 
-def text_encoding(data: bytes, whole: bool = True, tolerant: bool = False) -> str:
+def text_encoding(data: bytes, whole: bool = True) -> str:
     """The encoding of text ``data``: UTF-8 (with or without BOM), UTF-16 (BOM, or NULs in every
     other byte), else GB18030 or Big5 as charset-normalizer guesses (checked strictly).
-    ``whole=False``: ``data`` is only the start of a file (it may end within a character), to
-    read the file as a stream. ``tolerant``: UTF-8 with a stray byte or two is UTF-8 (for
-    files read a line at a time, where such a byte costs only its line). Raises SourceError."""
+    ``whole=False``: ``data`` is only the start of a file (it may end within a character).
+    Raises SourceError."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -95,7 +93,7 @@ def text_encoding(data: bytes, whole: bool = True, tolerant: bool = False) -> st
             if zeros.count(0) >= len(zeros) * 0.3 and decodes(data, encoding, whole):
                 return encoding
         raise SourceError("binary file (contains NUL bytes): not text")
-    if decodes(data, "utf-8", whole) or tolerant and _mostly_utf8(data, whole):
+    if decodes(data, "utf-8", whole):
         return "utf-8"
     if not whole and b"\n" in data:  # whole characters only: no GB18030 or Big5 character holds a line break
         data, whole = data[: data.rindex(b"\n") + 1], True
@@ -108,14 +106,11 @@ def text_encoding(data: bytes, whole: bool = True, tolerant: bool = False) -> st
     raise SourceError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text")
 
 
-def _mostly_utf8(data: bytes, whole: bool) -> bool:
-    """UTF-8 but for a stray byte here and there: at most one bad sequence, and one more for
-    every fifty good characters beyond ASCII (a GB18030 or Big5 text read as UTF-8 is mostly
-    bad sequences)."""
-    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data, final=whole)
-    bad = text.count("\ufffd") - data.count("\ufffd".encode())
-    beyond_ascii = len(text) - len(text.encode("ascii", errors="ignore")) - bad
-    return bad <= 1 + beyond_ascii // 50
+def mostly_utf8_counts(bad: int, good: int) -> bool:
+    """UTF-8 but for a stray byte here and there (a Windows quote): some good characters beyond
+    ASCII, and one bad sequence plus one for every fifty good ones. GB18030 or Big5 read as
+    UTF-8 is mostly bad sequences."""
+    return good > 0 and bad <= 1 + good // 50
 
 
 def decodes(data: bytes, encoding: str, whole: bool = True) -> bool:

@@ -293,19 +293,30 @@ def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath, bool]])
                     suffixed[number] = changed = True
                 else:
                     changed = grow(number) or changed
-        # a file of rows names its meetings "name/id": a name that begins so is told apart from
-        # it by its suffix ("reports.jsonl/12" beside the record "reports/12"), or else by more path
-        for number in range(len(named)):
-            parts = current(number).split("/")
-            for size in range(1, len(parts)):
-                for owner in groups.get("/".join(parts[:size]), ()):
-                    if named[owner][3] and not suffixed[owner]:
-                        suffixed[owner] = changed = True
-                    elif named[owner][3]:
-                        changed = grow(owner) or changed
-                        changed = grow(number) or changed
+        if not changed:
+            changed = _prefix_clash(named, groups, current, suffixed, grow)
         if not changed:  # no two names alike, or none can grow (the same file cannot be here twice)
             return [(current(number), named[number][0]) for number in range(len(named))]
+
+
+def _prefix_clash(named, groups, current, suffixed, grow) -> bool:
+    """Mend the first name that begins with the name of a file of rows and ``/`` (that file
+    names its meetings ``name/id``): by the suffix of that file ("reports.jsonl/12" beside the
+    record "reports/12"), else by more of both paths. Returns whether a name changed (the names
+    are grouped again before the next one)."""
+    for number in range(len(named)):
+        parts = current(number).split("/")
+        for size in range(1, len(parts)):
+            for owner in groups.get("/".join(parts[:size]), ()):
+                if not named[owner][3]:
+                    continue
+                if not suffixed[owner]:
+                    suffixed[owner] = True
+                    return True
+                grown = grow(owner)
+                if grow(number) or grown:
+                    return True
+    return False
 
 
 # ------------------------------------------------------------------ lock and manifest

@@ -804,7 +804,21 @@ def test_files_of_rows_as_spreadsheets_and_old_systems_save_them(tmp_path):
     stray = _import(tmp_path, tmp_path / "stray.csv", "csv", name="stray")
     assert f"{tmp_path / 'stray.csv'}:4: warning: bytes that are not utf-8 text, replaced by \ufffd" in stray.stderr
     assert len(indexed_passages(tmp_path / "stray")) == 400 and found(tmp_path / "stray", '"第399行"') == ["stray/r399"]
-    # GB18030 after 8 KB of ASCII: read as GB18030 from its first Chinese line on
+    # UTF-8 Chinese with a stray byte on an early line: UTF-8 still, that line marked
+    chinese = [f"c{n},第{n}次会议讨论农业合作化的速度问题\n".encode() for n in range(300)]
+    chinese[1] = b"c1,\x93" + "第1次会议".encode() + b"\n"
+    (tmp_path / "early.csv").write_bytes(b"id,text\n" + b"".join(chinese))
+    early = _import(tmp_path, tmp_path / "early.csv", "csv", name="early")
+    assert f"{tmp_path / 'early.csv'}:3: warning: bytes that are not utf-8 text, replaced by \ufffd" in early.stderr
+    assert len(found(tmp_path / "early", '"合作化"')) == 299
+    # GB18030 with one short Chinese cell in its first 8 KB, more Chinese further on
+    cells = ["c0,男\n"] + [f"e{n},English row number {n}\n" for n in range(400)]
+    cells += [f"z{n},第{n}次会议讨论农业合作化的速度问题\n" for n in range(20)]
+    (tmp_path / "sparse.csv").write_bytes(("id,text\n" + "".join(cells)).encode("gb18030"))
+    sparse = _import(tmp_path, tmp_path / "sparse.csv", "csv", name="sparse")
+    assert len(found(tmp_path / "sparse", '"合作化"')) == 20 and found(tmp_path / "sparse", "男") == ["sparse/c0"]
+    assert ": warning: " not in sparse.stderr
+    # GB18030 after 8 KB of ASCII
     ascii_rows = "".join(f"e{n},English row number {n}\n" for n in range(400))
     (tmp_path / "late.csv").write_bytes(("id,text\n" + ascii_rows + "z1,农业合作化的高潮\n").encode("gb18030"))
     late = _import(tmp_path, tmp_path / "late.csv", "csv", name="late")
@@ -822,11 +836,13 @@ def test_a_gzip_file_cut_short_early_keeps_its_first_rows(tmp_path):
 
 
 def test_a_record_and_a_row_never_share_an_id(tmp_path):
-    write_records(tmp_path / "records" / "reports", {"12.txt": record("recorded")})
-    (tmp_path / "reports.jsonl").write_text(json.dumps({"id": "12", "text": "imported"}) + "\n", encoding="utf-8")
+    write_records(tmp_path / "records" / "reports", {f"{n}.txt": record(f"recorded{n}") for n in (11, 12, 13)})
+    (tmp_path / "records" / "reports.jsonl").write_text(json.dumps({"id": "12", "text": "imported"}) + "\n",
+                                                         encoding="utf-8")
     build_index([tmp_path / "records"], tmp_path / "ix", procs=1,
-                imports=[ImportSpec(str(tmp_path / "reports.jsonl"), "jsonl", parse_mapping("text=text,id=id"))])
-    assert found(tmp_path / "ix", "recorded") == ["reports/12"] and found(tmp_path / "ix", "imported") == ["reports.jsonl/12"]
+                imports=[ImportSpec(str(tmp_path / "records" / "reports.jsonl"), "jsonl", parse_mapping("text=text,id=id"))])
+    assert [found(tmp_path / "ix", f"recorded{n}") for n in (11, 12, 13)] == [["reports/11"], ["reports/12"], ["reports/13"]]
+    assert found(tmp_path / "ix", "imported") == ["reports.jsonl/12"]
 
 
 def test_a_csv_row_after_a_blank_line_has_its_own_line_number(tmp_path):
