@@ -850,3 +850,13 @@ def test_a_csv_row_after_a_blank_line_has_its_own_line_number(tmp_path):
     result = _import(tmp_path, tmp_path / "rows.csv", "csv", mapping="text=text,date=year")
     assert f"{tmp_path / 'rows.csv'}:4: warning: cannot read the date '19x6'; the meeting has no date" in result.stderr
     assert found(tmp_path / "ix", "b") == ["rows/4"]
+
+
+def test_a_file_of_another_format_stops_after_its_first_hundred_rows(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("id,text\n" + "".join(f"{n},row {n}\n" for n in range(1000)), encoding="utf-8")  # CSV, named JSONL
+    result = CliRunner().invoke(main, ["index", "--from", "jsonl", str(path), "--map", "text=text",
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().startswith(f"Error: {path}:1: not JSON")
+    assert result.stderr.strip().endswith(", and the 99 lines after it")
