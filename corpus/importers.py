@@ -24,7 +24,7 @@ from .errors import HuiyiError, SourceError, UsageError
 from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
-from .sources import decodes, mostly_utf8_counts, reason, text_encoding
+from .sources import LEGACY_ENCODINGS, decodes, mostly_utf8_counts, reason, text_encoding
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 FORMATS = ("jsonl", "csv", "txt")
@@ -146,7 +146,7 @@ def _open_rows(path: Path) -> tuple[io.BufferedIOBase, _Decoding]:
         elif decodes(head, "utf-8", whole) and (whole or _beyond_ascii(head) >= _SURELY_UTF8):
             encoding = "utf-8"
         else:  # too little to tell from, or not UTF-8: the whole file decides
-            encoding = _file_encoding(path, os.stat(path).st_size, os.stat(path).st_mtime_ns)
+            encoding = _file_encoding(path, lone_cr=b"\r" in head and b"\n" not in head)
     except (*_READ_ERRORS, SourceError) as error:
         if raw is not None:
             raw.close()
@@ -168,18 +168,22 @@ def _beyond_ascii(data: bytes) -> int:
     return len(text) - len(text.encode("ascii", errors="ignore"))
 
 
-@lru_cache(maxsize=256)
-def _file_encoding(path: Path, _size: int, _mtime_ns: int) -> str:
+def _file_encoding(path: Path, lone_cr: bool) -> str:
     """The encoding of a file of rows whose start does not settle it, from all its lines beyond
-    ASCII (remembered for the file as it is: checking the columns and reading the rows both ask):
-    UTF-8 if they are, or are but for a stray byte here and there (see
-    ``sources.mostly_utf8_counts``; such a line is marked when read); else GB18030 or Big5, from a
-    sample of them. Raises SourceError or a read error."""
-    sample: list[bytes] = []
+    ASCII: UTF-8 if they are, or are but for a stray byte here and there (see
+    ``sources.mostly_utf8_counts``); else, of UTF-8, GB18030 and Big5, the one under which the
+    fewest of them fail (a line that fails is marked when read). Read once per file as it is."""
+    found = os.stat(path)
+    return _scanned_encoding(path, lone_cr, found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
+
+
+@lru_cache(maxsize=256)
+def _scanned_encoding(path: Path, lone_cr: bool, *_file_as_it_is) -> str:
+    sample: list[bytes] = []  # lines beyond ASCII, the first 64 KB of them
     sampled = bad = good = 0
     with _open_bytes(path) as raw:
         try:
-            for line in raw:
+            for line in _byte_lines(raw, b"\r" if lone_cr else b"\n"):
                 if line.isascii():
                     continue
                 text = line.decode("utf-8", errors="replace")
@@ -193,7 +197,41 @@ def _file_encoding(path: Path, _size: int, _mtime_ns: int) -> str:
             pass
     if not bad or mostly_utf8_counts(bad, good):
         return "utf-8"
-    return text_encoding(b"".join(sample))
+    return _fewest_failures(sample)
+
+
+def _fewest_failures(lines: list[bytes]) -> str:
+    """UTF-8, GB18030 or Big5: the one in which the fewest of ``lines`` fail to decode; of those
+    alike, UTF-8, else the one charset-normalizer prefers (on three lines or more: on fewer it
+    mostly calls GB18030 Big5), else GB18030."""
+    failures = {encoding: sum(not decodes(line, encoding) for line in lines) for encoding in _CANDIDATES}
+    fewest = [encoding for encoding in _CANDIDATES if failures[encoding] == min(failures.values())]
+    if len(fewest) == 1 or fewest[0] == "utf-8":
+        return fewest[0]
+    if len(lines) >= 3:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(b"".join(lines), cp_isolation=list(LEGACY_ENCODINGS)).best()
+        if best is not None and codecs.lookup(best.encoding).name in fewest:
+            return codecs.lookup(best.encoding).name
+    return fewest[0]
+
+
+_CANDIDATES = ("utf-8", "gb18030", "big5")  # in order of preference
+
+
+def _byte_lines(raw: io.BufferedIOBase, separator: bytes) -> Iterator[bytes]:
+    """The file's lines, each with its end (``separator``)."""
+    if separator == b"\n":
+        yield from raw
+        return
+    rest = b""
+    while chunk := raw.read(1 << 16):
+        *lines, rest = (rest + chunk).split(separator)
+        for line in lines:
+            yield line + separator
+    if rest:
+        yield rest
 
 
 def _read_head(raw: io.BufferedIOBase, size: int) -> tuple[bytes, bool]:

@@ -860,3 +860,51 @@ def test_a_file_of_another_format_stops_after_its_first_hundred_rows(tmp_path):
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert result.stderr.strip().startswith(f"Error: {path}:1: not JSON")
     assert result.stderr.strip().endswith(", and the 99 lines after it")
+
+
+def test_a_file_of_rows_is_decoded_by_what_most_of_its_lines_are(tmp_path):
+    ascii_rows = [f"e{n},English row number {n}\n" for n in range(400)]
+    # one stray Windows byte among ASCII: UTF-8, that line marked
+    (tmp_path / "quote.csv").write_bytes(("id,text\n" + "".join(ascii_rows)).encode() + b"q1,He said \x93Tea\x94\n")
+    quote = _import(tmp_path, tmp_path / "quote.csv", "csv", name="quote")
+    assert f"{tmp_path / 'quote.csv'}:402: warning: bytes that are not utf-8 text, replaced by \ufffd" in quote.stderr
+    assert len(indexed_passages(tmp_path / "quote")) == 401
+    # GB18030 with one broken line: GB18030 still, that line marked
+    chinese = [f"z{n},第{n}次会议讨论农业合作化\n".encode("gb18030") for n in range(100)]
+    chinese[50] = chinese[50].rstrip(b"\n") + b"\xb5\n"  # a lead byte cut off from its character
+    (tmp_path / "broken.csv").write_bytes(("id,text\n" + "".join(ascii_rows)).encode() + b"".join(chinese))
+    broken = _import(tmp_path, tmp_path / "broken.csv", "csv", name="broken")
+    assert len(found(tmp_path / "broken", '"合作化"')) == 100 and broken.stderr.count(": warning: ") == 1
+    # a single short line of GB18030 (which charset-normalizer would call Big5)
+    (tmp_path / "short.csv").write_bytes(("id,text\n" + "".join(ascii_rows) + "z1,会议\n").encode("gb18030"))
+    _import(tmp_path, tmp_path / "short.csv", "csv", name="short")
+    assert found(tmp_path / "short", '"会议"') == ["short/z1"]
+
+
+def _inflated_before_damage(data: bytes) -> bytes:
+    """What a reader gets of gzip ``data`` before zlib or the checksum objects."""
+    inflater, out = zlib.decompressobj(31), []
+    for start in range(0, len(data), 256):
+        try:
+            out.append(inflater.decompress(data[start:start + 256]))
+        except zlib.error:
+            break
+    return b"".join(out)
+
+
+def test_a_gzip_file_damaged_into_garbage_keeps_its_rows(tmp_path):
+    rows = "id,text\n" + "".join(f"e{n},English row {n}\n" for n in range(2000))
+    rows += "".join(f"z{n},第{n}次会议讨论农业合作化的速度\n" for n in range(2000))
+    whole = gzip.compress(rows.encode("gb18030"))
+    for at in range(len(whole) // 2, len(whole) - 8):  # a flip that inflates to text that is not GB18030
+        data = bytearray(whole)
+        data[at] ^= 0x40
+        inflated = _inflated_before_damage(bytes(data))
+        if any(not line.isascii() and not decodes(line, "gb18030") for line in inflated.splitlines()):
+            break
+    path = tmp_path / "rows.csv.gz"
+    path.write_bytes(bytes(data))
+    result = _import(tmp_path, path, "csv")
+    assert any(line.startswith(f"skipped {path}:") and "cannot read the rest of the file" in line
+               for line in result.stderr.splitlines())
+    assert len(found(tmp_path / "ix", "english")) > 1000  # the rows before the damage (which may hit one)
