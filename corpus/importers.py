@@ -24,7 +24,7 @@ from .errors import HuiyiError, SourceError, UsageError
 from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
-from .sources import LEGACY_ENCODINGS, decodes, mostly_utf8_counts, reason, text_encoding
+from .sources import LEGACY_ENCODINGS, decodes, reason, text_encoding
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 FORMATS = ("jsonl", "csv", "txt")
@@ -170,54 +170,62 @@ def _beyond_ascii(data: bytes) -> int:
 
 def _file_encoding(path: Path, lone_cr: bool) -> str:
     """The encoding of a file of rows whose start does not settle it, from all its lines beyond
-    ASCII: UTF-8 if they are, or are but for a stray byte here and there (see
-    ``sources.mostly_utf8_counts``); else, of UTF-8, GB18030 and Big5, the one under which the
-    fewest of them fail (a line that fails is marked when read). Read once per file as it is."""
+    ASCII (read once per file as it is): UTF-8 unless more of them look like GB18030 or Big5
+    than are UTF-8; then whichever of those two the fewest of them fail in."""
     found = os.stat(path)
     return _scanned_encoding(path, lone_cr, found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
 
 
 @lru_cache(maxsize=256)
 def _scanned_encoding(path: Path, lone_cr: bool, *_file_as_it_is) -> str:
-    sample: list[bytes] = []  # lines beyond ASCII, the first 64 KB of them
-    sampled = bad = good = 0
+    utf8 = 0  # lines beyond ASCII in valid UTF-8
+    legacy: list[bytes] = []  # lines that look GB18030 or Big5, the first 64 KB of them
+    legacy_lines = legacy_bytes = 0
     with _open_bytes(path) as raw:
         try:
             for line in _byte_lines(raw, b"\r" if lone_cr else b"\n"):
                 if line.isascii():
                     continue
-                text = line.decode("utf-8", errors="replace")
-                line_bad = text.count("\ufffd") - line.count("\ufffd".encode())
-                bad += line_bad
-                good += len(text) - len(text.encode("ascii", errors="ignore")) - line_bad
-                if sampled < _SAMPLE_BYTES:
-                    sample.append(line)
-                    sampled += len(line)
+                if decodes(line, "utf-8"):
+                    utf8 += 1
+                elif _LEGACY_RUN.search(line.decode("utf-8", errors="surrogateescape")):
+                    legacy_lines += 1
+                    if legacy_bytes < _SAMPLE_BYTES:
+                        legacy.append(line)
+                        legacy_bytes += len(line)
+                # else: stray bytes among ASCII or UTF-8 (a Windows quote, a Latin-1 letter): that line is marked
         except _READ_ERRORS:  # damaged further on: the lines before decide (reading says the rest)
             pass
-    if not bad or mostly_utf8_counts(bad, good):
+    if legacy_lines <= utf8:
         return "utf-8"
-    return _fewest_failures(sample)
+    return _fewest_failures(legacy)
+
+
+# Two or more bytes in a row that are not UTF-8 (as surrogateescape decodes them): a GB18030 or
+# Big5 character, where a Windows quote or a Latin-1 letter in English text is a byte alone.
+_LEGACY_RUN = re.compile("[\udc80-\udcff]{2}")
 
 
 def _fewest_failures(lines: list[bytes]) -> str:
-    """UTF-8, GB18030 or Big5: the one in which the fewest of ``lines`` fail to decode; of those
-    alike, UTF-8, else the one charset-normalizer prefers (on three lines or more: on fewer it
-    mostly calls GB18030 Big5), else GB18030."""
-    failures = {encoding: sum(not decodes(line, encoding) for line in lines) for encoding in _CANDIDATES}
-    fewest = [encoding for encoding in _CANDIDATES if failures[encoding] == min(failures.values())]
-    if len(fewest) == 1 or fewest[0] == "utf-8":
+    """GB18030 or Big5 (as Windows has it, cp950: Taiwan's files use its extra characters): the
+    one in which the fewest of ``lines`` fail to decode; if alike, the one charset-normalizer
+    prefers (shown three lines or more in both: on fewer it mostly calls GB18030 Big5), else
+    GB18030."""
+    failures = {encoding: sum(not decodes(line, encoding) for line in lines) for encoding in _LEGACY_CANDIDATES}
+    fewest = [encoding for encoding in _LEGACY_CANDIDATES if failures[encoding] == min(failures.values())]
+    if len(fewest) == 1:
         return fewest[0]
-    if len(lines) >= 3:
+    common = [line for line in lines if decodes(line, "big5")]  # what charset-normalizer's Big5 can read
+    if len(common) >= 3:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(b"".join(lines), cp_isolation=list(LEGACY_ENCODINGS)).best()
-        if best is not None and codecs.lookup(best.encoding).name in fewest:
-            return codecs.lookup(best.encoding).name
-    return fewest[0]
+        best = from_bytes(b"".join(common), cp_isolation=list(LEGACY_ENCODINGS)).best()
+        if best is not None and codecs.lookup(best.encoding).name == "big5":
+            return "cp950"
+    return "gb18030"
 
 
-_CANDIDATES = ("utf-8", "gb18030", "big5")  # in order of preference
+_LEGACY_CANDIDATES = ("gb18030", "cp950")  # in order of preference
 
 
 def _byte_lines(raw: io.BufferedIOBase, separator: bytes) -> Iterator[bytes]:
@@ -225,13 +233,16 @@ def _byte_lines(raw: io.BufferedIOBase, separator: bytes) -> Iterator[bytes]:
     if separator == b"\n":
         yield from raw
         return
-    rest = b""
+    pending: list[bytes] = []  # a line's pieces so far (a long line is not copied again and again)
     while chunk := raw.read(1 << 16):
-        *lines, rest = (rest + chunk).split(separator)
+        *lines, rest = chunk.split(separator)
         for line in lines:
-            yield line + separator
-    if rest:
-        yield rest
+            yield b"".join((*pending, line, separator))
+            pending = []
+        if rest:
+            pending.append(rest)
+    if pending:
+        yield b"".join(pending)
 
 
 def _read_head(raw: io.BufferedIOBase, size: int) -> tuple[bytes, bool]:

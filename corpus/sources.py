@@ -106,13 +106,6 @@ def text_encoding(data: bytes, whole: bool = True) -> str:
     raise SourceError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text")
 
 
-def mostly_utf8_counts(bad: int, good: int) -> bool:
-    """UTF-8 but for a stray byte here and there (a Windows quote): some good characters beyond
-    ASCII, and one bad sequence plus one for every fifty good ones. GB18030 or Big5 read as
-    UTF-8 is mostly bad sequences."""
-    return good > 0 and bad <= 1 + good // 50
-
-
 def decodes(data: bytes, encoding: str, whole: bool = True) -> bool:
     """Whether ``data`` is text in ``encoding`` (``whole=False``: the start of such a text)."""
     try:

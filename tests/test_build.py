@@ -908,3 +908,23 @@ def test_a_gzip_file_damaged_into_garbage_keeps_its_rows(tmp_path):
     assert any(line.startswith(f"skipped {path}:") and "cannot read the rest of the file" in line
                for line in result.stderr.splitlines())
     assert len(found(tmp_path / "ix", "english")) > 1000  # the rows before the damage (which may hit one)
+
+
+def test_windows_text_is_not_taken_for_chinese_nor_taiwans_for_mainlands(tmp_path):
+    english = [f"e{n},English row number {n}\n" for n in range(400)]
+    # Windows apostrophes (byte 0x92 before a letter, which GB18030 would take with it)
+    (tmp_path / "apostrophe.csv").write_bytes(("id,text\n" + "".join(english)).encode()
+                                               + b"q1,He didn\x92t know; it\x92s late\n")
+    apostrophe = _import(tmp_path, tmp_path / "apostrophe.csv", "csv", name="apostrophe")
+    assert apostrophe.stderr.count(": warning: bytes that are not utf-8 text") == 1
+    # a UTF-8 file with a Chinese header and two such rows: UTF-8, its columns found
+    rows = "编号,内容\n" + "".join(english)
+    (tmp_path / "header.csv").write_bytes(rows.encode() + b"q1,didn\x92t\nq2,it\x92s\n")
+    _import(tmp_path, tmp_path / "header.csv", "csv", mapping="text=内容,id=编号", name="header")
+    assert found(tmp_path / "header", "english") and len(indexed_passages(tmp_path / "header")) == 402
+    # Big5 from Taiwan with a character only Windows' Big5 (cp950) has; lines ended by a lone CR
+    taiwan = "id,text\r" + "".join(f"t{n},第{n}次會議討論農業合作化的速度\r" for n in range(200)) + "t999,圍棋與碁盤\r"
+    (tmp_path / "taiwan.csv").write_bytes(taiwan.encode("cp950"))
+    taiwanese = _import(tmp_path, tmp_path / "taiwan.csv", "csv", name="taiwan")
+    assert len(found(tmp_path / "taiwan", '"合作化"')) == 200 and found(tmp_path / "taiwan", '"碁盘"') == ["taiwan/t999"]
+    assert ": warning: " not in taiwanese.stderr
