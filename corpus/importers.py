@@ -35,6 +35,16 @@ class ImportError_(UsageError):
     """A mapping or import file that cannot be used; exit code 2 like other usage errors."""
 
 
+def check_encoding(name: str) -> str:
+    """``--encoding``: a name Python knows for a text encoding, as its codec names it."""
+    try:
+        "".encode(name)  # LookupError for a name Python does not know, or a codec not for text
+    except LookupError:
+        raise ImportError_(f"--encoding: not a text encoding Python knows: {name!r} (e.g. utf-8, gb18030, "
+                           "big5, cp950, utf-16)") from None
+    return codecs.lookup(name).name
+
+
 def parse_mapping(spec: str, fmt: str = "jsonl") -> dict[str, str]:
     """``text=content,date=year`` → ``{"text": "content", "date": "year"}``.
 
@@ -69,11 +79,13 @@ def compile_pattern(pattern: str) -> re.Pattern:
         raise ImportError_(f"--pattern {pattern!r}: {error}") from None
 
 
-def text_file_row(record_file, pattern: str | None) -> dict:
-    """The columns of a plain-text file: ``text``, ``file`` and the ``--pattern`` fields of its name."""
+def text_file_row(record_file, pattern: str | None, encoding: str | None = None) -> dict:
+    """The columns of a plain-text file: ``text``, ``file`` and the ``--pattern`` fields of its
+    name. ``encoding``: the file's, as the user says (else told from its bytes)."""
     from .sources import decode
 
-    text, _ = decode(record_file.path.read_bytes())
+    data = record_file.path.read_bytes()
+    text = data.decode(encoding, errors="replace") if encoding else decode(data)[0]
     row = {"text": text, "file": record_file.meeting_id}
     if pattern:
         match = compile_pattern(pattern).fullmatch(record_file.path.name)
@@ -83,7 +95,8 @@ def text_file_row(record_file, pattern: str | None) -> dict:
     return row
 
 
-def check_text_columns(record_files: list, pattern: str | None, mapping: dict[str, str]) -> None:
+def check_text_columns(record_files: list, pattern: str | None, mapping: dict[str, str],
+                       encoding: str | None = None) -> None:
     """Fail early when ``--pattern`` matches no file name, or names no field ``--map`` uses (as
     the first readable file it matches tells); a file it does not match, or that cannot be
     read, is skipped and reported when read."""
@@ -94,7 +107,7 @@ def check_text_columns(record_files: list, pattern: str | None, mapping: dict[st
             raise ImportError_(f"--pattern {pattern!r} matches no file name")
     for record_file in record_files:
         try:
-            row = text_file_row(record_file, pattern)
+            row = text_file_row(record_file, pattern, encoding)
         except (OSError, SourceError):
             continue
         missing = [column for column in mapping.values() if column not in row]
@@ -105,11 +118,12 @@ def check_text_columns(record_files: list, pattern: str | None, mapping: dict[st
     raise ImportFileError(f"{record_files[0].path}: no file of this folder can be read as text")
 
 
-def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], kind: str = "speech") -> ParseResult:
+def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], kind: str = "speech",
+                     encoding: str | None = None) -> ParseResult:
     """One plain-text file as one meeting; its id is its path under the folder, as for records."""
     source = str(record_file.path)
     try:
-        row = text_file_row(record_file, pattern)
+        row = text_file_row(record_file, pattern, encoding)
     except (OSError, HuiyiError) as error:
         return ParseResult(source, None, (Problem(source, 1, str(error), "error"),))
     return _meeting_of_row(record_file.path, 1, row, mapping, kind, meeting_id=record_file.meeting_id)
@@ -133,15 +147,18 @@ class _Decoding:
     stream: bool
 
 
-def _open_rows(path: Path) -> tuple[io.BufferedIOBase, _Decoding]:
-    """The file (gunzipped if ``.gz``) as bytes, and how to decode it (UTF-8 as a rule; CSV
-    saved by spreadsheets on Chinese systems is often GB18030, on Windows UTF-16)."""
+def _open_rows(path: Path, encoding: str | None = None) -> tuple[io.BufferedIOBase, _Decoding]:
+    """The file (gunzipped if ``.gz``) as bytes, and how to decode it: in ``encoding`` if the
+    user says, else as it tells (UTF-8 as a rule; CSV saved by spreadsheets on Chinese systems
+    is often GB18030, on Windows UTF-16)."""
     raw = None
     try:
         raw = _open_bytes(path)
         head, whole = _read_head(raw, _HEAD_BYTES)
         raw.seek(0)
-        if head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        if encoding:
+            pass
+        elif head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
             encoding = text_encoding(head, whole=whole)
         elif decodes(head, "utf-8", whole) and (whole or _beyond_ascii(head) >= _SURELY_UTF8):
             encoding = "utf-8"
@@ -285,11 +302,12 @@ def _lines(raw: io.BufferedIOBase, decoding: _Decoding, replaced: list[int]) -> 
             yield line.decode(encoding, errors="replace")
 
 
-def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | None = None) -> Iterator[tuple[int, dict]]:
+def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | None = None,
+          encoding: str | None = None) -> Iterator[tuple[int, dict]]:
     """(line number, row) for each row; a row that cannot be read is ``{"__error__": why}``, a
     row with bytes not in the file's encoding has a ``"__warning__"``, and a file that cannot be
     read further ends with an error row. ``opened`` is given the open file."""
-    raw, decoding = _open_rows(path)
+    raw, decoding = _open_rows(path, encoding)
     replaced: list[int] = []
     warning = f"bytes that are not {decoding.encoding} text, replaced by \ufffd"
     number = 0  # the last line read
@@ -340,11 +358,11 @@ def _noting_blank_lines(lines: Iterator[str], blank: set[int]) -> Iterator[str]:
         yield line
 
 
-def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
+def check_columns(path: Path, fmt: str, mapping: dict[str, str], encoding: str | None = None) -> None:
     """Fail early, naming the column, when the first row that can be read lacks a mapped column
     (rows before it are skipped and named when the file is read)."""
     first_error, errors = None, 0
-    for number, row in _rows(path, fmt):
+    for number, row in _rows(path, fmt, encoding=encoding):
         if "__error__" in row:
             first_error, errors = first_error or f"{path}:{number}: {row['__error__']}", errors + 1
             if row["__error__"].startswith(_CANNOT_READ_ON):
@@ -361,14 +379,14 @@ def check_columns(path: Path, fmt: str, mapping: dict[str, str]) -> None:
 
 
 def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str = "speech",
-                namespace: str | None = None) -> RowImport:
+                namespace: str | None = None, encoding: str | None = None) -> RowImport:
     """A ParseResult per row (iterate once); a row with a bad date keeps its text and gets a
     warning.
 
     A row's meeting id is ``namespace/id`` (the ``id`` column, else the line number);
     ``namespace`` defaults to the file's name without suffixes. A row whose id an earlier row
     has gets ``id@line`` and a warning: two rows are never merged into one meeting."""
-    return RowImport(Path(path), fmt, mapping, kind, namespace)
+    return RowImport(Path(path), fmt, mapping, kind, namespace, encoding)
 
 
 def rows_namespace(path: Path) -> str:
@@ -380,8 +398,9 @@ class RowImport:
     """The rows of a file as meetings, and how much of the file is read (progress within one
     large file: a year of news is one file)."""
 
-    def __init__(self, path: Path, fmt: str, mapping: dict[str, str], kind: str, namespace: str | None) -> None:
-        self.path, self.fmt, self.mapping, self.kind = path, fmt, mapping, kind
+    def __init__(self, path: Path, fmt: str, mapping: dict[str, str], kind: str, namespace: str | None,
+                 encoding: str | None = None) -> None:
+        self.path, self.fmt, self.mapping, self.kind, self.encoding = path, fmt, mapping, kind, encoding
         self.namespace = namespace or rows_namespace(path)
         self._handle: io.BufferedIOBase | None = None
 
@@ -408,10 +427,10 @@ class RowImport:
             raise ImportError_(f"unknown import format {fmt!r}: use {', '.join(FORMATS)}")
         if kind not in KINDS:
             raise ImportError_(f"unknown kind {kind!r}: use {', '.join(KINDS)}")
-        check_columns(path, fmt, mapping)
+        check_columns(path, fmt, mapping, self.encoding)
         source = str(path)
         first_line: dict[str, int] = {}
-        for number, row in _rows(path, fmt, self._opened):
+        for number, row in _rows(path, fmt, self._opened, self.encoding):
             if "__error__" in row:
                 yield ParseResult(source, None, (Problem(source, number, row["__error__"], "error"),))
                 continue

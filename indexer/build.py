@@ -88,14 +88,19 @@ class ImportSpec:
     mapping: dict
     kind: str = "speech"
     pattern: str | None = None  # for plain-text files: fields in the file names
+    encoding: str | None = None  # the files' encoding, as the user says; None: told from the text
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "from": self.format, "map": self.mapping, "kind": self.kind,
+        spec = {"path": self.path, "from": self.format, "map": self.mapping, "kind": self.kind,
                 "pattern": self.pattern}
+        if self.encoding:  # only then: the digests of imports made before stay as they were
+            spec["encoding"] = self.encoding
+        return spec
 
     @classmethod
     def from_dict(cls, data: dict) -> ImportSpec:
-        return cls(data["path"], data["from"], data["map"], data.get("kind", "speech"), data.get("pattern"))
+        return cls(data["path"], data["from"], data["map"], data.get("kind", "speech"), data.get("pattern"),
+                   data.get("encoding"))
 
 
 @dataclass(frozen=True)
@@ -208,12 +213,12 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
         if spec.format == "txt":  # a folder of plain-text files: one meeting, one unit, per file
             found = list(iter_record_files([path]))
             if found:
-                check_text_columns(found, spec.pattern, spec.mapping)
+                check_text_columns(found, spec.pattern, spec.mapping, spec.encoding)
             files += ((record_file, spec) for record_file in found)
             continue
         if not path.is_file():
             raise IndexNotFoundError(f"{path}: no such file to import")
-        check_columns(path, spec.format, spec.mapping)  # a wrong mapping fails before any work
+        check_columns(path, spec.format, spec.mapping, spec.encoding)  # a wrong mapping fails before any work
         files.append((path, spec))
     resolved: dict[Path, tuple] = {}
     for file, spec in files:
@@ -233,7 +238,7 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
             read = partial(_import_text_file, replace(file, name=name), spec)
         else:
             digest += ROW_IDS
-            read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name)
+            read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name, spec.encoding)
         units.append(_Unit(str(path), digest, size, read))
     return units
 
@@ -243,7 +248,7 @@ def _read_record(record_file: RecordFile) -> list[ParseResult]:
 
 
 def _import_text_file(record_file: RecordFile, spec: ImportSpec) -> list[ParseResult]:
-    return [import_text_file(record_file, spec.pattern, spec.mapping, spec.kind)]
+    return [import_text_file(record_file, spec.pattern, spec.mapping, spec.kind, spec.encoding)]
 
 
 def _meeting_names(file, resolved: Path, roots: dict) -> tuple[str, PurePosixPath, PurePosixPath, bool]:

@@ -158,15 +158,18 @@ SHOWN_PROBLEMS = 20  # an index command lists so many skipped files or rows, and
               help="With --from: what kind of passage each row's paragraphs are.")
 @click.option("--pattern", default=None,
               help="With --from txt: fields in the file names, e.g. '{speaker}_{session}_{date}.txt'.")
+@click.option("--encoding", default=None,
+              help="With --from: the files' encoding (e.g. gb18030, big5, cp950), where telling it from "
+                   "the text goes wrong (default: told from the text).")
 @click.option("--user-dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra jieba dictionary file (word [freq] [tag] per line); repeatable.")
 @quiet_option
-def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, kind, pattern, user_dicts,
-          quiet) -> None:
+def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, kind, pattern, encoding,
+          user_dicts, quiet) -> None:
     """Build or update the index from record folders or files (default: the bundled samples).
 
     An existing index is updated: new and changed files are (re)indexed, removed files dropped."""
-    from corpus.importers import parse_mapping
+    from corpus.importers import check_encoding, parse_mapping
     from indexer.dictionary import add_user_dictionary
     from indexer.build import ImportSpec, build_index
     from corpus.errors import UsageError
@@ -177,12 +180,13 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
     if import_format:
         if not paths or (not mapping and import_format != "txt"):
             raise UsageError("--from needs FILE arguments and --map text=COLUMN,...")
+        encoding = check_encoding(encoding) if encoding else None
         imports = [ImportSpec(str(Path(path).resolve()), import_format, parse_mapping(mapping or "", import_format),
-                              kind, pattern)
+                              kind, pattern, encoding)
                    for path in paths]
         paths = ()
-    elif mapping or pattern:
-        raise UsageError("--map and --pattern go with --from jsonl|csv|txt")
+    elif mapping or pattern or encoding:
+        raise UsageError("--map, --pattern and --encoding go with --from jsonl|csv|txt")
     summary = build_index(paths, index_dir, imports=imports, procs=procs, memory_mb=memory_mb, rebuild=rebuild,
                           on_progress=_ProgressLine(not quiet))
     for problem in summary.failed[:SHOWN_PROBLEMS]:

@@ -928,3 +928,26 @@ def test_windows_text_is_not_taken_for_chinese_nor_taiwans_for_mainlands(tmp_pat
     taiwanese = _import(tmp_path, tmp_path / "taiwan.csv", "csv", name="taiwan")
     assert len(found(tmp_path / "taiwan", '"合作化"')) == 200 and found(tmp_path / "taiwan", '"碁盘"') == ["taiwan/t999"]
     assert ": warning: " not in taiwanese.stderr
+
+
+def test_the_encoding_can_be_given_where_telling_it_goes_wrong(tmp_path):
+    path = tmp_path / "rows.csv"  # two short lines of Big5: told from the text, they read as GB18030
+    path.write_bytes("編號,內容\n1,會議\n".encode("big5"))
+    runner = CliRunner()
+    told = runner.invoke(main, ["index", "--from", "csv", str(path), "--map", "text=內容,id=編號",
+                                "--index", str(tmp_path / "told")])
+    assert told.exit_code == 2 and "no column '內容'" in told.stderr
+    given = runner.invoke(main, ["index", "--from", "csv", str(path), "--map", "text=內容,id=編號", "--encoding", "big5",
+                                 "--index", str(tmp_path / "given")])
+    assert given.exit_code == 0, given.output
+    assert found(tmp_path / "given", '"会议"') == ["rows/1"]
+    manifest = json.loads((tmp_path / "given" / MANIFEST).read_text())
+    assert manifest["imports"][0]["encoding"] == "big5"
+    again = runner.invoke(main, ["index", "--index", str(tmp_path / "given")])  # refreshed as imported: no change
+    assert again.exit_code == 0 and "0 changed" in again.stderr
+    for bad in ("klingon", "hex"):
+        result = runner.invoke(main, ["index", "--from", "csv", str(path), "--map", "text=內容", "--encoding", bad,
+                                      "--index", str(tmp_path / "bad")])
+        assert result.exit_code == 2 and f"--encoding: not a text encoding Python knows: {bad!r}" in result.stderr
+    outside = runner.invoke(main, ["index", str(tmp_path), "--encoding", "big5", "--index", str(tmp_path / "bad")])
+    assert outside.exit_code == 2 and "--encoding go with --from" in outside.stderr
