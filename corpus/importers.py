@@ -25,6 +25,7 @@ from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
 from .sources import LEGACY_ENCODINGS, decodes, reason, text_encoding
+from .text import HAN_CHARACTER
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 FORMATS = ("jsonl", "csv", "txt")
@@ -85,8 +86,18 @@ def text_file_row(record_file, pattern: str | None, encoding: str | None = None)
     from .sources import decode
 
     data = record_file.path.read_bytes()
-    text = data.decode(encoding, errors="replace") if encoding else decode(data)[0]
+    warning = None
+    if not encoding:
+        text = decode(data)[0]
+    elif b"\x00" in data and not encoding.startswith(("utf-16", "utf-32")):
+        raise SourceError("binary file (contains NUL bytes): not text")
+    elif decodes(data, encoding):
+        text = data.decode(encoding)
+    else:
+        text, warning = data.decode(encoding, errors="replace"), f"bytes that are not {encoding} text, replaced by \ufffd"
     row = {"text": text, "file": record_file.meeting_id}
+    if warning:
+        row["__warning__"] = warning
     if pattern:
         match = compile_pattern(pattern).fullmatch(record_file.path.name)
         if match is None:
@@ -112,7 +123,8 @@ def check_text_columns(record_files: list, pattern: str | None, mapping: dict[st
             continue
         missing = [column for column in mapping.values() if column not in row]
         if missing:
-            raise ImportError_(f"{record_file.path}: no field {missing[0]!r} (fields: {', '.join(row)}; "
+            fields = ", ".join(field for field in row if field != "__warning__")
+            raise ImportError_(f"{record_file.path}: no field {missing[0]!r} (fields: {fields}; "
                                "name them with --pattern)")
         return
     raise ImportFileError(f"{record_files[0].path}: no file of this folder can be read as text")
@@ -145,31 +157,37 @@ class _Decoding:
 
     encoding: str
     stream: bool
+    guessed: bool = False  # from the whole file's text, its start not settling it
 
 
 def _open_rows(path: Path, encoding: str | None = None) -> tuple[io.BufferedIOBase, _Decoding]:
     """The file (gunzipped if ``.gz``) as bytes, and how to decode it: in ``encoding`` if the
     user says, else as it tells (UTF-8 as a rule; CSV saved by spreadsheets on Chinese systems
     is often GB18030, on Windows UTF-16)."""
-    raw = None
+    raw, guessed = None, False
     try:
         raw = _open_bytes(path)
         head, whole = _read_head(raw, _HEAD_BYTES)
         raw.seek(0)
-        if encoding:
-            pass
+        if encoding:  # as given; but a BOM is not text (Excel's "CSV UTF-8" has one)
+            encoding = _WITH_BOM.get(encoding, encoding) if head.startswith(_BOMS.get(encoding, b"\xff\xff\xff")) else encoding
         elif head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
             encoding = text_encoding(head, whole=whole)
         elif decodes(head, "utf-8", whole) and (whole or _beyond_ascii(head) >= _SURELY_UTF8):
             encoding = "utf-8"
         else:  # too little to tell from, or not UTF-8: the whole file decides
             encoding = _file_encoding(path, lone_cr=b"\r" in head and b"\n" not in head)
+            guessed = encoding != "utf-8"
     except (*_READ_ERRORS, SourceError) as error:
         if raw is not None:
             raw.close()
         raise ImportFileError(f"{path}: {reason(error)}") from None
-    stream = encoding.startswith("utf-16") or b"\r" in head and b"\n" not in head
-    return raw, _Decoding(encoding, stream)
+    stream = encoding.startswith(("utf-16", "utf-32")) or b"\r" in head and b"\n" not in head
+    return raw, _Decoding(encoding, stream, guessed)
+
+
+_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+_WITH_BOM = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}
 
 
 def _open_bytes(path: Path) -> io.BufferedIOBase:
@@ -205,7 +223,7 @@ def _scanned_encoding(path: Path, lone_cr: bool, *_file_as_it_is) -> str:
                     continue
                 if decodes(line, "utf-8"):
                     utf8 += 1
-                elif _LEGACY_RUN.search(line.decode("utf-8", errors="surrogateescape")):
+                elif _looks_legacy(line):
                     legacy_lines += 1
                     if legacy_bytes < _SAMPLE_BYTES:
                         legacy.append(line)
@@ -218,9 +236,17 @@ def _scanned_encoding(path: Path, lone_cr: bool, *_file_as_it_is) -> str:
     return _fewest_failures(legacy)
 
 
-# Two or more bytes in a row that are not UTF-8 (as surrogateescape decodes them): a GB18030 or
-# Big5 character, where a Windows quote or a Latin-1 letter in English text is a byte alone.
-_LEGACY_RUN = re.compile("[\udc80-\udcff]{2}")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+
+
+def _looks_legacy(line: bytes) -> bool:
+    """Whether a line that is not UTF-8 looks like Chinese in GB18030 or Big5: four bytes beyond
+    ASCII at least, and two in five of its bytes or more (a Chinese character is two such bytes,
+    or one and a letter), where English or European text in Windows-1252 or Latin-1 has a quote,
+    a dash or an accented letter here and there (a dense line of them: under a third). Chinese
+    lost among long ASCII fields does not count: its lines are marked, and --encoding helps."""
+    high = len(line) - len(line.translate(None, _HIGH_BYTES))
+    return high >= 4 and high * 5 >= 2 * len(line.translate(None, b" \t\r\n"))
 
 
 def _fewest_failures(lines: list[bytes]) -> str:
@@ -294,7 +320,13 @@ def _lines(raw: io.BufferedIOBase, decoding: _Decoding, replaced: list[int]) -> 
             yield line
         return
     encoding = decoding.encoding
+    legacy = encoding in _LEGACY_CANDIDATES
     for number, line in enumerate(raw, start=1):
+        if legacy and not line.isascii() and decodes(line, "utf-8"):  # a file of both: this line is UTF-8
+            text = line.decode("utf-8")
+            if len(HAN_CHARACTER.findall(text)) >= 2:
+                yield text
+                continue
         try:
             yield line.decode(encoding)
         except UnicodeDecodeError:
@@ -314,6 +346,9 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
     with raw:
         if opened is not None:
             opened(raw)
+        if decoding.guessed:  # said once, at the top: a wrong guess reads every Chinese line wrong
+            yield 0, {"__note__": f"read as {decoding.encoding}, as its text suggests; if that is wrong, "
+                                  "give the encoding with --encoding"}
         lines = _lines(raw, decoding, replaced)
         try:
             if fmt == "csv":
@@ -343,7 +378,7 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
                 if replaced and replaced[-1] == number:
                     row["__warning__"] = warning
                 yield number, row
-        except (*_READ_ERRORS, csv.Error) as error:
+        except (*_READ_ERRORS, csv.Error, UnicodeError) as error:  # UnicodeError: UTF-16 given, no BOM
             yield number + 1, {"__error__": f"{_CANNOT_READ_ON}: {reason(error)}"}
 
 
@@ -363,6 +398,8 @@ def check_columns(path: Path, fmt: str, mapping: dict[str, str], encoding: str |
     (rows before it are skipped and named when the file is read)."""
     first_error, errors = None, 0
     for number, row in _rows(path, fmt, encoding=encoding):
+        if "__note__" in row:
+            continue
         if "__error__" in row:
             first_error, errors = first_error or f"{path}:{number}: {row['__error__']}", errors + 1
             if row["__error__"].startswith(_CANNOT_READ_ON):
@@ -431,6 +468,9 @@ class RowImport:
         source = str(path)
         first_line: dict[str, int] = {}
         for number, row in _rows(path, fmt, self._opened, self.encoding):
+            if "__note__" in row:
+                yield ParseResult(source, None, (Problem(source, number, row["__note__"]),))
+                continue
             if "__error__" in row:
                 yield ParseResult(source, None, (Problem(source, number, row["__error__"], "error"),))
                 continue

@@ -1,5 +1,6 @@
 """Index updates, interrupted builds, the writer lock, version changes and importers."""
 
+import codecs
 import gzip
 import json
 import os
@@ -683,7 +684,10 @@ def test_a_legacy_csv_longer_than_its_first_reading_is_decoded_right(tmp_path, e
     result = CliRunner().invoke(main, ["index", "--from", "csv", str(path), "--map", "text=content,id=id",
                                        "--index", str(tmp_path / "ix")])
     assert result.exit_code == 0, result.output
-    assert len(found(tmp_path / "ix", '"急躁冒进"')) == 400 and ": warning: " not in result.stderr
+    assert len(found(tmp_path / "ix", '"急躁冒进"')) == 400 and ": warning: bytes" not in result.stderr
+    expected = "cp950" if encoding == "big5" else encoding  # Big5 as Windows has it
+    assert (f"{path}: warning: read as {expected}, as its text suggests; if that is wrong, give the encoding with "
+            "--encoding") in result.stderr.splitlines()
 
 
 def test_bytes_not_in_a_files_encoding_cost_only_their_line(tmp_path):
@@ -817,12 +821,12 @@ def test_files_of_rows_as_spreadsheets_and_old_systems_save_them(tmp_path):
     (tmp_path / "sparse.csv").write_bytes(("id,text\n" + "".join(cells)).encode("gb18030"))
     sparse = _import(tmp_path, tmp_path / "sparse.csv", "csv", name="sparse")
     assert len(found(tmp_path / "sparse", '"合作化"')) == 20 and found(tmp_path / "sparse", "男") == ["sparse/c0"]
-    assert ": warning: " not in sparse.stderr
+    assert ": warning: bytes" not in sparse.stderr
     # GB18030 after 8 KB of ASCII
     ascii_rows = "".join(f"e{n},English row number {n}\n" for n in range(400))
     (tmp_path / "late.csv").write_bytes(("id,text\n" + ascii_rows + "z1,农业合作化的高潮\n").encode("gb18030"))
     late = _import(tmp_path, tmp_path / "late.csv", "csv", name="late")
-    assert found(tmp_path / "late", '"合作化"') == ["late/z1"] and ": warning: " not in late.stderr
+    assert found(tmp_path / "late", '"合作化"') == ["late/z1"] and ": warning: bytes" not in late.stderr
 
 
 def test_a_gzip_file_cut_short_early_keeps_its_first_rows(tmp_path):
@@ -874,7 +878,7 @@ def test_a_file_of_rows_is_decoded_by_what_most_of_its_lines_are(tmp_path):
     chinese[50] = chinese[50].rstrip(b"\n") + b"\xb5\n"  # a lead byte cut off from its character
     (tmp_path / "broken.csv").write_bytes(("id,text\n" + "".join(ascii_rows)).encode() + b"".join(chinese))
     broken = _import(tmp_path, tmp_path / "broken.csv", "csv", name="broken")
-    assert len(found(tmp_path / "broken", '"合作化"')) == 100 and broken.stderr.count(": warning: ") == 1
+    assert len(found(tmp_path / "broken", '"合作化"')) == 100 and broken.stderr.count(": warning: bytes") == 1
     # a single short line of GB18030 (which charset-normalizer would call Big5)
     (tmp_path / "short.csv").write_bytes(("id,text\n" + "".join(ascii_rows) + "z1,会议\n").encode("gb18030"))
     _import(tmp_path, tmp_path / "short.csv", "csv", name="short")
@@ -927,7 +931,7 @@ def test_windows_text_is_not_taken_for_chinese_nor_taiwans_for_mainlands(tmp_pat
     (tmp_path / "taiwan.csv").write_bytes(taiwan.encode("cp950"))
     taiwanese = _import(tmp_path, tmp_path / "taiwan.csv", "csv", name="taiwan")
     assert len(found(tmp_path / "taiwan", '"合作化"')) == 200 and found(tmp_path / "taiwan", '"碁盘"') == ["taiwan/t999"]
-    assert ": warning: " not in taiwanese.stderr
+    assert ": warning: bytes" not in taiwanese.stderr
 
 
 def test_the_encoding_can_be_given_where_telling_it_goes_wrong(tmp_path):
@@ -951,3 +955,45 @@ def test_the_encoding_can_be_given_where_telling_it_goes_wrong(tmp_path):
         assert result.exit_code == 2 and f"--encoding: not a text encoding Python knows: {bad!r}" in result.stderr
     outside = runner.invoke(main, ["index", str(tmp_path), "--encoding", "big5", "--index", str(tmp_path / "bad")])
     assert outside.exit_code == 2 and "--encoding go with --from" in outside.stderr
+
+
+def test_western_windows_text_and_files_of_both_encodings(tmp_path):
+    # English in Windows-1252, quotes and dashes in pairs: not Chinese; its lines are marked
+    western = "id,text\n1,He didn’t know\n2,“Well…” she said — ação\n" + "".join(f"{n},plain {n}\n" for n in range(3, 300))
+    (tmp_path / "western.csv").write_bytes(western.encode("cp1252"))
+    result = _import(tmp_path, tmp_path / "western.csv", "csv", name="western")
+    assert result.stderr.count(": warning: bytes that are not utf-8 text") == 2 and found(tmp_path / "western", "know")
+    # mostly GB18030 with a line of UTF-8 Chinese: each line as it is
+    rows = [f"z{n},第{n}次会议讨论农业合作化\n".encode("gb18030") for n in range(50)] + ["u1,会议记录\n".encode()]
+    (tmp_path / "both.csv").write_bytes(b"id,text\n" + b"".join(rows))
+    _import(tmp_path, tmp_path / "both.csv", "csv", name="both")
+    assert found(tmp_path / "both", '"会议记录"') == ["both/u1"] and len(found(tmp_path / "both", '"合作化"')) == 50
+
+
+def test_a_given_encoding_and_byte_order_marks(tmp_path):
+    runner = CliRunner()
+    (tmp_path / "bom.csv").write_bytes(codecs.BOM_UTF8 + "编号,内容\n1,会议\n".encode())
+    result = runner.invoke(main, ["index", "--from", "csv", str(tmp_path / "bom.csv"), "--map", "text=内容,id=编号",
+                                  "--encoding", "utf-8", "--index", str(tmp_path / "bom")])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "wide.csv").write_bytes("id,text\n1,会议\n".encode("utf-16-le"))  # no BOM
+    wide = runner.invoke(main, ["index", "--from", "csv", str(tmp_path / "wide.csv"), "--map", "text=text",
+                                "--encoding", "utf-16", "--index", str(tmp_path / "wide")])
+    assert wide.exit_code == 1 and isinstance(wide.exception, SystemExit) and "does not start with BOM" in wide.stderr
+    (tmp_path / "utf32.csv").write_bytes("id,text\n1,会议\n2,记录\n".encode("utf-32"))
+    result = runner.invoke(main, ["index", "--from", "csv", str(tmp_path / "utf32.csv"), "--map", "text=text,id=id",
+                                  "--encoding", "utf-32", "--index", str(tmp_path / "utf32")])
+    assert result.exit_code == 0, result.output
+    assert found(tmp_path / "utf32", '"记录"') == ["utf32/2"]
+
+
+def test_text_files_in_a_given_encoding(tmp_path):
+    folder = tmp_path / "speeches"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes("第一次会议\n".encode("gb18030") + b"\xff\n")  # a byte GB18030 has no use for
+    (folder / "b.txt").write_bytes(b"\x00\x01binary")
+    result = CliRunner().invoke(main, ["index", "--from", "txt", str(folder), "--encoding", "gb18030",
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert f"{folder / 'a.txt'}:1: warning: bytes that are not gb18030 text, replaced by \ufffd" in result.stderr
+    assert "b.txt:1: error: binary file" in result.stderr and found(tmp_path / "ix", '"会议"') == ["a"]
