@@ -186,8 +186,10 @@ def _open_rows(path: Path, encoding: str | None = None) -> tuple[io.BufferedIOBa
     return raw, _Decoding(encoding, stream, guessed)
 
 
-_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
-_WITH_BOM = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}
+_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+         "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}
+_WITH_BOM = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16", "utf-32-le": "utf-32",
+             "utf-32-be": "utf-32"}
 
 
 def _open_bytes(path: Path) -> io.BufferedIOBase:
@@ -236,17 +238,17 @@ def _scanned_encoding(path: Path, lone_cr: bool, *_file_as_it_is) -> str:
     return _fewest_failures(legacy)
 
 
-_HIGH_BYTES = bytes(range(0x80, 0x100))
+# Four bytes beyond ASCII in a row: two Chinese characters in GB18030 or Big5 (a Big5 character
+# whose second byte is a letter still has its first beside the next one). Windows-1252 or
+# Latin-1 text in English or a European language has a quote, a dash or an accented letter, a
+# byte or two ("…”", "ção"), between letters.
+_CHINESE_RUN = re.compile(rb"[\x80-\xff]{4}")
 
 
 def _looks_legacy(line: bytes) -> bool:
-    """Whether a line that is not UTF-8 looks like Chinese in GB18030 or Big5: four bytes beyond
-    ASCII at least, and two in five of its bytes or more (a Chinese character is two such bytes,
-    or one and a letter), where English or European text in Windows-1252 or Latin-1 has a quote,
-    a dash or an accented letter here and there (a dense line of them: under a third). Chinese
-    lost among long ASCII fields does not count: its lines are marked, and --encoding helps."""
-    high = len(line) - len(line.translate(None, _HIGH_BYTES))
-    return high >= 4 and high * 5 >= 2 * len(line.translate(None, b" \t\r\n"))
+    """Whether a line that is not UTF-8 looks like Chinese in GB18030 or Big5, whatever ASCII
+    is around it (JSON keys, dates, addresses): a run of four bytes beyond ASCII."""
+    return _CHINESE_RUN.search(line) is not None
 
 
 def _fewest_failures(lines: list[bytes]) -> str:

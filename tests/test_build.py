@@ -997,3 +997,13 @@ def test_text_files_in_a_given_encoding(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{folder / 'a.txt'}:1: warning: bytes that are not gb18030 text, replaced by \ufffd" in result.stderr
     assert "b.txt:1: error: binary file" in result.stderr and found(tmp_path / "ix", '"会议"') == ["a"]
+
+
+def test_gb18030_rows_with_much_ascii_around_their_chinese(tmp_path):
+    path = tmp_path / "speeches.jsonl"  # JSON keys, dates and ids around a little Chinese
+    path.write_bytes(b"".join(json.dumps({"id": f"m{n}", "date": "1955-07-31", "speaker": "毛泽东", "text": "关于农业合作化问题"},
+                                         ensure_ascii=False).encode("gb18030") + b"\n" for n in range(40)))
+    result = _import(tmp_path, path, "jsonl", mapping="text=text,id=id,speaker=speaker")
+    assert ": warning: bytes" not in result.stderr and len(found(tmp_path / "ix", '"合作化"')) == 40
+    assert f"{path}: warning: read as gb18030, as its text suggests; if that is wrong, give the encoding with " \
+           "--encoding" in result.stderr.splitlines()
