@@ -238,17 +238,27 @@ def _scanned_encoding(path: Path, lone_cr: bool, *_file_as_it_is) -> str:
     return _fewest_failures(legacy)
 
 
-# Four bytes beyond ASCII in a row: two Chinese characters in GB18030 or Big5 (a Big5 character
-# whose second byte is a letter still has its first beside the next one). Windows-1252 or
-# Latin-1 text in English or a European language has a quote, a dash or an accented letter, a
-# byte or two ("…”", "ção"), between letters.
-_CHINESE_RUN = re.compile(rb"[\x80-\xff]{4}")
+# Four bytes from A1 to FE in a row: two common Chinese characters in GB18030 or Big5 (GB2312's
+# are all such bytes; Big5's first bytes are, and most second ones). Windows-1252 or Latin-1 text
+# in English or a European language has a quote, a dash (bytes 80 to 9F), a no-break space (A0)
+# or an accented letter, one or two, between letters ("…”—“", "« … »", "ção", "Müller").
+_CHINESE_RUN = re.compile(rb"[\xa1-\xfe]{4}")
 
 
 def _looks_legacy(line: bytes) -> bool:
     """Whether a line that is not UTF-8 looks like Chinese in GB18030 or Big5, whatever ASCII
-    is around it (JSON keys, dates, addresses): a run of four bytes beyond ASCII."""
-    return _CHINESE_RUN.search(line) is not None
+    is around it (JSON keys, dates, addresses), and is not UTF-8 Chinese with a stray byte."""
+    return _CHINESE_RUN.search(line) is not None and _utf8_chinese(line) is None
+
+
+def _utf8_chinese(line: bytes) -> str | None:
+    """The line as UTF-8, if it is Chinese in UTF-8 but for a stray byte or a character cut in
+    two (a Windows quote pasted in, a cell cut at a byte limit): two Han characters at least,
+    and fewer bad sequences than Han characters. GB18030 or Big5 read as UTF-8 is nearly all
+    bad sequences."""
+    text = line.decode("utf-8", errors="replace")
+    han = len(HAN_CHARACTER.findall(text))
+    return text if han >= 2 and text.count("\ufffd") < han else None
 
 
 def _fewest_failures(lines: list[bytes]) -> str:
@@ -324,9 +334,11 @@ def _lines(raw: io.BufferedIOBase, decoding: _Decoding, replaced: list[int]) -> 
     encoding = decoding.encoding
     legacy = encoding in _LEGACY_CANDIDATES
     for number, line in enumerate(raw, start=1):
-        if legacy and not line.isascii() and decodes(line, "utf-8"):  # a file of both: this line is UTF-8
-            text = line.decode("utf-8")
-            if len(HAN_CHARACTER.findall(text)) >= 2:
+        if legacy and not line.isascii():  # a file of both: this line may be (nearly) UTF-8 Chinese
+            text = _utf8_chinese(line)
+            if text is not None:
+                if "\ufffd" in text and not decodes(line, "utf-8"):
+                    replaced.append(number)
                 yield text
                 continue
         try:

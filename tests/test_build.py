@@ -1007,3 +1007,18 @@ def test_gb18030_rows_with_much_ascii_around_their_chinese(tmp_path):
     assert ": warning: bytes" not in result.stderr and len(found(tmp_path / "ix", '"合作化"')) == 40
     assert f"{path}: warning: read as gb18030, as its text suggests; if that is wrong, give the encoding with " \
            "--encoding" in result.stderr.splitlines()
+
+
+def test_utf8_chinese_with_stray_bytes_stays_utf8(tmp_path):
+    text = "主任强调要加强管理，会议讨论了预算问题".encode()
+    rows = [b"q%d,\x93" % n + text + b"\x94\n" for n in range(6)] + [b"c%d," % n + text + b"\n" for n in range(4)]
+    rows += [b"x%d," % n + text[:31] + b"\n" for n in range(3)]  # cut inside a character
+    (tmp_path / "rows.csv").write_bytes(b"id,text\n" + b"".join(rows))
+    result = _import(tmp_path, tmp_path / "rows.csv", "csv")
+    assert len(found(tmp_path / "ix", '"加强管理"')) == 13 and "read as" not in result.stderr
+    assert result.stderr.count(": warning: bytes that are not utf-8 text") == 9
+    # Windows-1252 punctuation in a cluster, a no-break space: not Chinese
+    western = "id,text\n1,as he said…”—“ no\n2,« Müller » ação\n" + "".join(f"{n},plain {n}\n" for n in range(3, 50))
+    (tmp_path / "western.csv").write_bytes(western.encode("cp1252"))
+    result = _import(tmp_path, tmp_path / "western.csv", "csv", name="western")
+    assert "read as" not in result.stderr and result.stderr.count(": warning: bytes that are not utf-8") == 2
