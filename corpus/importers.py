@@ -24,7 +24,7 @@ from .errors import HuiyiError, SourceError, UsageError
 from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
 from .parser import _Line, paragraphs_of
-from .sources import LEGACY_ENCODINGS, decodes, reason, text_encoding
+from .sources import LEGACY_ENCODINGS, NOT_TEXT, TEXT_BOMS, decode, decodes, reason, text_encoding
 from .text import HAN_CHARACTER
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
@@ -83,18 +83,16 @@ def compile_pattern(pattern: str) -> re.Pattern:
 def text_file_row(record_file, pattern: str | None, encoding: str | None = None) -> dict:
     """The columns of a plain-text file: ``text``, ``file`` and the ``--pattern`` fields of its
     name. ``encoding``: the file's, as the user says (else told from its bytes)."""
-    from .sources import decode
-
     data = record_file.path.read_bytes()
     warning = None
     if not encoding:
         text = decode(data)[0]
     elif b"\x00" in data and not encoding.startswith(("utf-16", "utf-32")):
-        raise SourceError("binary file (contains NUL bytes): not text")
+        raise SourceError(NOT_TEXT)
     elif decodes(data, encoding):
         text = data.decode(encoding)
     else:
-        text, warning = data.decode(encoding, errors="replace"), f"bytes that are not {encoding} text, replaced by \ufffd"
+        text, warning = data.decode(encoding, errors="replace"), _replaced(encoding)
     row = {"text": text, "file": record_file.meeting_id}
     if warning:
         row["__warning__"] = warning
@@ -141,6 +139,11 @@ def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], 
     return _meeting_of_row(record_file.path, 1, row, mapping, kind, meeting_id=record_file.meeting_id)
 
 
+def _replaced(encoding: str) -> str:
+    """The warning on a row whose bytes were not all ``encoding`` text."""
+    return f"bytes that are not {encoding} text, replaced by \ufffd"
+
+
 class ImportFileError(HuiyiError):
     """An import file that cannot be read (not gzip, cut short, not text): exit code 1."""
 
@@ -169,27 +172,30 @@ def _open_rows(path: Path, encoding: str | None = None) -> tuple[io.BufferedIOBa
         raw = _open_bytes(path)
         head, whole = _read_head(raw, _HEAD_BYTES)
         raw.seek(0)
+        lone_cr = b"\r" in head and b"\n" not in head
         if encoding:  # as given; but a BOM is not text (Excel's "CSV UTF-8" has one)
-            encoding = _WITH_BOM.get(encoding, encoding) if head.startswith(_BOMS.get(encoding, b"\xff\xff\xff")) else encoding
-        elif head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+            bom, with_bom = _BOM_OF.get(encoding, (None, encoding))
+            if bom and head.startswith(bom):
+                encoding = with_bom
+        elif head.startswith(TEXT_BOMS) or b"\x00" in head:
             encoding = text_encoding(head, whole=whole)
         elif decodes(head, "utf-8", whole) and (whole or _beyond_ascii(head) >= _SURELY_UTF8):
             encoding = "utf-8"
         else:  # too little to tell from, or not UTF-8: the whole file decides
-            encoding = _file_encoding(path, lone_cr=b"\r" in head and b"\n" not in head)
+            encoding = _file_encoding(path, lone_cr)
             guessed = encoding != "utf-8"
     except (*_READ_ERRORS, SourceError) as error:
         if raw is not None:
             raw.close()
         raise ImportFileError(f"{path}: {reason(error)}") from None
-    stream = encoding.startswith(("utf-16", "utf-32")) or b"\r" in head and b"\n" not in head
+    stream = encoding.startswith(("utf-16", "utf-32")) or lone_cr
     return raw, _Decoding(encoding, stream, guessed)
 
 
-_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
-         "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}
-_WITH_BOM = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16", "utf-32-le": "utf-32",
-             "utf-32-be": "utf-32"}
+# an encoding given, its byte order mark, and the codec that reads a file starting with it
+_BOM_OF = {"utf-8": (codecs.BOM_UTF8, "utf-8-sig"), "utf-16-le": (codecs.BOM_UTF16_LE, "utf-16"),
+           "utf-16-be": (codecs.BOM_UTF16_BE, "utf-16"), "utf-32-le": (codecs.BOM_UTF32_LE, "utf-32"),
+           "utf-32-be": (codecs.BOM_UTF32_BE, "utf-32")}
 
 
 def _open_bytes(path: Path) -> io.BufferedIOBase:
@@ -355,7 +361,7 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
     read further ends with an error row. ``opened`` is given the open file."""
     raw, decoding = _open_rows(path, encoding)
     replaced: list[int] = []
-    warning = f"bytes that are not {decoding.encoding} text, replaced by \ufffd"
+    warning = _replaced(decoding.encoding)
     number = 0  # the last line read
     with raw:
         if opened is not None:

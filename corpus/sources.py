@@ -19,6 +19,8 @@ from .parser import parse_text
 
 RECORD_SUFFIXES = (".txt", ".md")
 LEGACY_ENCODINGS = ("gb18030", "big5")
+TEXT_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # byte order marks that say the encoding
+NOT_TEXT = "binary file (contains NUL bytes): not text"
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode a record's bytes; returns (text, encoding name). Raises SourceError."""
-    if b"\x00" not in data and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if b"\x00" not in data and not data.startswith(TEXT_BOMS):
         try:  # most records: decoded once
             return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
@@ -92,7 +94,7 @@ def text_encoding(data: bytes, whole: bool = True) -> str:
         for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
             if zeros.count(0) >= len(zeros) * 0.3 and decodes(data, encoding, whole):
                 return encoding
-        raise SourceError("binary file (contains NUL bytes): not text")
+        raise SourceError(NOT_TEXT)
     if decodes(data, "utf-8", whole):
         return "utf-8"
     if not whole and b"\n" in data:  # whole characters only: no GB18030 or Big5 character holds a line break

@@ -141,6 +141,15 @@ class _ProgressLine:
 
 SHOWN_PROBLEMS = 20  # an index command lists so many skipped files or rows, and warnings, then counts the rest
 
+
+def _echo_some(lines: list[str], total: int, what: str) -> None:
+    """The first SHOWN_PROBLEMS of ``lines`` to stderr, then how many more of ``total`` there are."""
+    for line in lines[:SHOWN_PROBLEMS]:
+        click.echo(line, err=True)
+    if total > SHOWN_PROBLEMS:
+        click.echo(f"… and {total - SHOWN_PROBLEMS} more {what}", err=True)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_option
@@ -189,16 +198,10 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
         raise UsageError("--map, --pattern and --encoding go with --from jsonl|csv|txt")
     summary = build_index(paths, index_dir, imports=imports, procs=procs, memory_mb=memory_mb, rebuild=rebuild,
                           on_progress=_ProgressLine(not quiet))
-    for problem in summary.failed[:SHOWN_PROBLEMS]:
-        click.echo(f"skipped {problem}", err=True)
-    if summary.skipped > SHOWN_PROBLEMS:
-        click.echo(f"… and {summary.skipped - SHOWN_PROBLEMS} more skipped", err=True)
+    _echo_some([f"skipped {problem}" for problem in summary.failed], summary.skipped, "skipped")
     if not quiet:
-        warnings = [problem for problem in summary.problems if problem.severity == "warning"]
-        for problem in warnings[:SHOWN_PROBLEMS]:
-            click.echo(str(problem), err=True)
-        if len(warnings) > SHOWN_PROBLEMS:
-            click.echo(f"… and {len(warnings) - SHOWN_PROBLEMS} more warnings", err=True)
+        warnings = [str(problem) for problem in summary.problems if problem.severity == "warning"]
+        _echo_some(warnings, len(warnings), "warnings")
         if summary.mode == "update":
             change = (f"updated: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
                       f"{_plural(summary.unchanged, 'unchanged file')} ({_plural(summary.passages_written, 'passage')} "
