@@ -43,6 +43,7 @@ import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import opencc
@@ -160,7 +161,7 @@ class Reference:
         text = self.normalise(passage.text)
         parts = tokens(phrase, self.normalise)
         pattern = re.escape(parts[0])
-        for left, right in zip(parts, parts[1:]):
+        for left, right in pairwise(parts):
             joint = "*" if _HAN_CHAR.match(left) or _HAN_CHAR.match(right) else "+"
             pattern += f"([\\W_]{joint})" + re.escape(right)
         if not _HAN_CHAR.match(parts[0]):

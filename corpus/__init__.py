@@ -5,5 +5,5 @@ from .model import Meeting, ParseResult, PartialDate, Problem
 from .parser import parse_text
 from .sources import read_record, read_records
 
-__all__ = ["HuiyiError", "SourceError", "Meeting", "ParseResult", "PartialDate", "Problem",
+__all__ = ["HuiyiError", "Meeting", "ParseResult", "PartialDate", "Problem", "SourceError",
            "parse_text", "read_record", "read_records"]

@@ -76,9 +76,9 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"), "ymd"),
     (re.compile(r"(\d{1,2})[-/.](\d{4})"), "my"),
     (re.compile(r"(\d{4})[-/.](\d{1,2})"), "ym"),
-    (re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+(" + MONTH_NAME + r"),?\s+(\d{4})", re.I), "dMy"),
-    (re.compile(r"(" + MONTH_NAME + r")\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I), "Mdy"),
-    (re.compile(r"(" + MONTH_NAME + r"),?\s+(\d{4})", re.I), "My"),
+    (re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+(" + MONTH_NAME + r"),?\s+(\d{4})", re.IGNORECASE), "dMy"),
+    (re.compile(r"(" + MONTH_NAME + r")\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.IGNORECASE), "Mdy"),
+    (re.compile(r"(" + MONTH_NAME + r"),?\s+(\d{4})", re.IGNORECASE), "My"),
     (re.compile(r"(\d{4})"), "y"),
 ]
 _CHINESE = re.compile(
@@ -134,7 +134,7 @@ def parse_date(text: str, default_year: int | None = None, default_month: int | 
     return None
 
 
-_RANGE_SPLIT = re.compile(r"\s*(?:[–—~～至到]|\s-\s|\bto\b|\buntil\b)\s*", re.I)
+_RANGE_SPLIT = re.compile(r"\s*(?:[–—~～至到]|\s-\s|\bto\b|\buntil\b)\s*", re.IGNORECASE)
 
 
 def parse_date_range(text: str) -> DateRange | None:
@@ -170,8 +170,8 @@ def _sort_key(date: PartialDate) -> tuple[int, int, int]:
 _HEADING_DATE = [
     re.compile(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"),
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
-    re.compile(r"(?P<M>" + MONTH_NAME + r")\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?(?!\d)", re.I),
-    re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<M>" + MONTH_NAME + r")(?:,?\s+(?P<y>\d{4}))?(?!\d)", re.I),
+    re.compile(r"(?P<M>" + MONTH_NAME + r")\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?(?!\d)", re.IGNORECASE),
+    re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<M>" + MONTH_NAME + r")(?:,?\s+(?P<y>\d{4}))?(?!\d)", re.IGNORECASE),
     re.compile(
         rf"(?:(?P<cy>{CHINESE_NUMBER}|\d{{4}})\s*年)?\s*(?P<cm>{CHINESE_NUMBER}|\d{{1,2}})\s*月"
         rf"\s*(?P<cd>{CHINESE_NUMBER}|\d{{1,2}})\s*[日号]"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from .dates import parse_date_range
 from .errors import HuiyiError, SourceError, UsageError
-from .model import Meeting, ParseResult, Problem, Speech
 from .inline import clean_paragraph
+from .model import Meeting, ParseResult, Problem, Speech
 from .parser import _Line, paragraphs_of
 from .sources import LEGACY_ENCODINGS, NOT_TEXT, TEXT_BOMS, decode, decodes, reason, text_encoding
 from .text import HAN_CHARACTER

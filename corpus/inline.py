@@ -18,12 +18,12 @@ _MARKUP = re.compile(
     r"|(?P<br><br\s*/?>)"
     r"|(?P<tag></?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,100})?>)"
     r"|(?P<bold>\*\*|__)",
-    re.I,
+    re.IGNORECASE,
 )
 # Every piece of markup starts with one of these: a paragraph without them has none (most).
 _MARKUP_START = re.compile(r"[<\[*_]")
-_ORDINAL = re.compile(r"st|nd|rd|th|er|e|re|ème|eme", re.I)
-_FOOTNOTE = re.compile(r"\d{1,4}|[a-z]{1,2}|[*†‡§]{1,3}", re.I)
+_ORDINAL = re.compile(r"st|nd|rd|th|er|e|re|ème|eme", re.IGNORECASE)
+_FOOTNOTE = re.compile(r"\d{1,4}|[a-z]{1,2}|[*†‡§]{1,3}", re.IGNORECASE)
 _INSERTION = re.compile(r"\[[^\[\]\n]{0,500}\]")
 
 # Opening mark -> closing mark. A straight quote closes itself.

@@ -51,6 +51,11 @@ def _summary(result) -> str:
     return f"{result.source}: {what} · {', '.join(counts)}"
 
 
+def _highlight(text: str) -> str:
+    """A matched word in an excerpt, as the terminal shows it."""
+    return click.style(text, fg="yellow", bold=True)
+
+
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
@@ -178,10 +183,10 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
     """Build or update the index from record folders or files (default: the bundled samples).
 
     An existing index is updated: new and changed files are (re)indexed, removed files dropped."""
-    from corpus.importers import check_encoding, parse_mapping
-    from indexer.dictionary import add_user_dictionary
-    from indexer.build import ImportSpec, build_index
     from corpus.errors import UsageError
+    from corpus.importers import check_encoding, parse_mapping
+    from indexer.build import ImportSpec, build_index
+    from indexer.dictionary import add_user_dictionary
 
     for path in user_dicts:
         add_user_dictionary(path)
@@ -252,8 +257,7 @@ def search(query, index_dir, fmt, limit, offset, sort, group, facets, width, exp
     elif fmt == "html":
         click.echo(render.results_html(results), nl=False)
     else:
-        style = lambda text: click.style(text, fg="yellow", bold=True)  # noqa: E731
-        for line in render.results_text(results, style):
+        for line in render.results_text(results, _highlight):
             click.echo(line)
     if fmt in ("jsonl", "csv"):
         click.echo(render.totals_line(results), err=True)
@@ -274,7 +278,6 @@ def show(meeting_id, index_dir, query) -> None:
 
     with Engine.open(index_dir) as engine:
         view = engine.meeting(meeting_id, query)
-    style = lambda text: click.style(text, fg="yellow", bold=True)  # noqa: E731
     info = view.meeting
     click.echo(click.style(info.type or info.id, bold=True))
     click.echo(f"{render.date_range(info.start, info.end)} · {info.place or 'no place'} · {info.id} · {view.source}")
@@ -291,7 +294,7 @@ def show(meeting_id, index_dir, query) -> None:
             click.echo("")
             click.echo(click.style(title + (f" — {extra}" if extra else ""), underline=True))
         marker = ">> " if passage.matched else "   "
-        click.echo(marker + render.mark_ansi(passage.text, passage.highlights, style))
+        click.echo(marker + render.mark_ansi(passage.text, passage.highlights, _highlight))
 
 
 # ------------------------------------------------------------------ batch
@@ -438,7 +441,7 @@ def kwic(query, index_dir, width, sort, fmt, expand, glossary) -> None:
         return
     centre = max((display_width(line.match) for line in lines), default=0)
     for line in lines:
-        match = click.style(fit_right(line.match, centre), fg="yellow", bold=True)
+        match = _highlight(fit_right(line.match, centre))
         where = " · ".join(part for part in (line.date or "undated", line.speaker, line.meeting_id) if part)
         click.echo(f"{fit_left(line.left, width)} {match} {fit_right(line.right, width)}  {where}")
     click.echo(f"{len(lines)} occurrences", err=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Self
 
 from whoosh.collectors import TopCollector
 from whoosh.index import IndexError as WhooshIndexError
@@ -113,7 +114,7 @@ class Engine:
         self._searcher.close()
         self._ix.close()
 
-    def __enter__(self) -> Engine:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -31,7 +31,7 @@ class Hit:
     excerpt: str
     highlights: tuple[tuple[int, int], ...]  # [start, end) into excerpt
     matches: tuple[tuple[int, int], ...] = ()  # [start, end) into text: every match in the passage
-    also: tuple["Hit", ...] = ()  # with --group meeting: the meeting's next best passages
+    also: tuple[Hit, ...] = ()  # with --group meeting: the meeting's next best passages
 
     @property
     def matched_forms(self) -> tuple[str, ...]:
