@@ -56,7 +56,7 @@ def read_documents(files: list[Path]) -> tuple[list[dict], float]:
     from indexer import build
 
     mapping = dict(pair.split("=") for pair in MAP.split(","))
-    units = build._units([], [build.ImportSpec(str(path), "jsonl", mapping, KIND) for path in files])
+    units, _notes = build._units([], [build.ImportSpec(str(path), "jsonl", mapping, KIND) for path in files])
     started = time.perf_counter()
     documents = list(build._documents(units, None, started, {}, build._new_counts()))
     return documents, time.perf_counter() - started

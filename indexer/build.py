@@ -204,9 +204,10 @@ def _digest(path: Path) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
-def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
+def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_Unit], list[Problem]]:
     """The files to index: records under ``paths``, then the files of ``imports``; a file
-    given twice (in a folder given, and by itself) is indexed once."""
+    given twice (in a folder given, and by itself) is indexed once, as it is first given, with
+    a warning if the two ways differ (a record and an import, two mappings)."""
     files: list[tuple] = [(record_file, None) for record_file in iter_record_files(paths)]
     for spec in imports:
         path = Path(spec.path)
@@ -221,8 +222,17 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
         check_columns(path, spec.format, spec.mapping, spec.encoding)  # a wrong mapping fails before any work
         files.append((path, spec))
     resolved: dict[Path, tuple] = {}
+    ignored: list[tuple] = []  # (the way files are indexed, the way ignored, the files)
     for file, spec in files:
-        resolved.setdefault((file.path if isinstance(file, RecordFile) else file).resolve(), (file, spec))
+        path = (file.path if isinstance(file, RecordFile) else file).resolve()
+        first = resolved.setdefault(path, (file, spec))[1]
+        if _settings(first) != _settings(spec):  # not by the path named: a folder and a file in it
+            group = next((group for group in ignored
+                          if (_settings(group[0]), _settings(group[1])) == (_settings(first), _settings(spec))), None)
+            if group is None:
+                ignored.append(group := (first, spec, []))
+            if path not in group[2]:
+                group[2].append(path)
     roots: dict[Path, Path] = {}
     names = _distinct_names([_meeting_names(file, path, roots) for path, (file, _spec) in resolved.items()])
     units = []
@@ -240,7 +250,27 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> list[_Unit]:
             digest += ROW_IDS
             read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name, spec.encoding)
         units.append(_Unit(str(path), digest, size, read))
-    return units
+    return units, [_given_twice(files, first, spec) for first, spec, files in ignored]
+
+
+def _settings(spec: ImportSpec | None) -> ImportSpec | None:
+    return spec and replace(spec, path="")
+
+
+def _given_twice(files: list[Path], first: ImportSpec | None, other: ImportSpec | None) -> Problem:
+    """The warning for files given in two ways, indexed only the ``first`` way."""
+    def way(spec: ImportSpec | None) -> str:
+        if spec is None:
+            return "as a record"
+        mapping = ",".join(f"{target}={source}" for target, source in spec.mapping.items())
+        return f"by --from {spec.format} {spec.path}" + (f" --map {mapping}" if mapping else "")
+
+    indexed, ignored = way(first), way(other)
+    more = len(files) - 1
+    return Problem(str(files[0]), 0, f"given twice, {indexed} and "
+                                     f"{'again with other settings' if ignored == indexed else ignored}"
+                                     + (f" (and {more} other file{'s' * (more > 1)})" if more else "")
+                                     + f": indexed {indexed} only")
 
 
 def _read_record(record_file: RecordFile) -> list[ParseResult]:
@@ -459,14 +489,15 @@ def build_index(
                 imports = [ImportSpec.from_dict(item) for item in manifest.get("imports", [])]
             else:
                 paths = [str(bundled_samples())]
-        units = _units(paths, imports)
+        units, given_twice = _units(paths, imports)
+        notes += given_twice
         if manifest is None or rebuild:
             summary = _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started)
-            summary = replace(summary, rebuilt_because=reason, problems=(*notes, *summary.problems),
-                              warnings=summary.warnings + len(notes))
+            summary = replace(summary, rebuilt_because=reason)
         else:
             summary = _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started)
-        return replace(summary, index_dir=str(named))
+        return replace(summary, index_dir=str(named), problems=(*notes, *summary.problems),
+                       warnings=summary.warnings + len(notes))
 
 
 def _documents(units: list[_Unit], on_progress, started, files: dict, counts: dict):

@@ -644,6 +644,28 @@ def test_records_of_the_same_name_get_distinct_ids(tmp_path, files, roots, ids):
     assert summary.passages == len(files)
 
 
+def test_a_file_given_twice_in_two_ways_is_indexed_the_first_way_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha"), "b.txt": record("beta")})
+    rows = tmp_path / "rows.csv"
+    rows.write_text("id,text\n7,gamma\n", encoding="utf-8")
+    imports = [ImportSpec(str(corpus), "txt", {}), ImportSpec(str(corpus / "b.txt"), "txt", {}),  # the same way
+               ImportSpec(str(rows), "csv", parse_mapping("text=text,id=id")), ImportSpec(rows.name, "csv", parse_mapping("text=text,id=id")),
+               ImportSpec(str(rows), "csv", parse_mapping("text=text")), ImportSpec(str(rows), "csv", parse_mapping("text=text,id=id"), kind="remark")]
+    summary = build_index([corpus, corpus / "a.txt"], tmp_path / "ix", procs=1, imports=imports)
+    indexed = f"by --from csv {rows} --map text=text,id=id"
+    assert [str(problem) for problem in summary.problems] == [
+        f"{corpus / 'a.txt'}: warning: given twice, as a record and by --from txt {corpus} (and 1 other file): "
+        + "indexed as a record only",
+        f"{rows}: warning: given twice, {indexed} and by --from csv {rows} --map text=text: indexed {indexed} only",
+        f"{rows}: warning: given twice, {indexed} and again with other settings: indexed {indexed} only",
+    ]
+    assert summary.warnings == 3 and summary.passages == 3 and found(tmp_path / "ix", "gamma") == ["rows/7"]
+    assert found(tmp_path / "ix", "alpha") == ["a"]
+    update = build_index(None, tmp_path / "ix", procs=1)  # said again while the index is made so
+    assert update.unchanged == 3 and len(update.problems) == 3
+
+
 @pytest.mark.parametrize(("text", "language"), [
     ("Public domain.", "en"), ("合作化要稳步前进", "zh"), ("The 合作化 movement of the nineteen-fifties", "mixed"),
     ("↑", ""), ("\u200b", ""), ("12.", ""), ("1955—1956。", ""),
