@@ -8,6 +8,7 @@ it as spans into that text, so nothing is lost and nothing foreign (a footnote n
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .dates import parse_date
 from .model import CrossReference, FootnoteMark, Paragraph, Quotation, Span
@@ -96,7 +97,16 @@ def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
             out.emit(" ")
         # other tags and bold markers are dropped
     out.emit(raw[position:])
-    text = out.text().strip()
+    text = out.text()
+    if text != text.strip():  # blanks left at an end by markup taken out (``x <sup>3</sup>``, ``<b></b>\nx``)
+        lead, text = len(text) - len(text.lstrip()), text.strip()
+
+        def moved(offset: int) -> int:
+            return min(max(offset - lead, 0), len(text))
+
+        footnotes = [FootnoteMark(mark.number, moved(mark.offset)) for mark in footnotes]
+        references = [replace(reference, span=Span(moved(reference.span.start), moved(reference.span.end)))
+                      for reference in references]
     insertions = tuple(Span(m.start(), m.end()) for m in _INSERTION.finditer(text))
     quotations, left_open = find_quotations(text, insertions)
     paragraph = Paragraph(

@@ -195,6 +195,16 @@ def test_ordinals_and_footnotes():
     assert [f.number for f in paragraph.footnotes] == ["12", "3", "a"]
 
 
+def test_marks_keep_their_place_when_markup_leaves_blanks_at_an_end():
+    meeting = parse("**Speeches/Reports:**\n\n**Liu Shaoqi:**\n\nThe plan was adopted. <sup>4</sup>\n\n"
+                    "<b></b>\n[02-04-1954](#) was the day.<sup>5</sup>\n")
+    first, second = meeting.speeches[0].paragraphs
+    assert first.text == "The plan was adopted." and first.footnotes[0].offset == len(first.text)
+    reference = second.references[0]
+    assert second.text[reference.span.start:reference.span.end] == "02-04-1954"
+    assert second.footnotes[0].offset == len(second.text)
+
+
 def test_quotation_marks_of_every_kind():
     meeting = parse(
         "**Speeches/Reports:**\n\n**Chen Yun:**\n\n"

@@ -76,6 +76,8 @@ def test_parser_never_raises(pieces):
                 assert 0 <= quotation.start <= quotation.end <= len(paragraph.text)
             for footnote in paragraph.footnotes:
                 assert 0 <= footnote.offset <= len(paragraph.text)
+            for reference in paragraph.references:
+                assert 0 <= reference.span.start <= reference.span.end <= len(paragraph.text)
             assert "<sup>" not in paragraph.text
 
 
