@@ -139,9 +139,11 @@ def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], 
     return _meeting_of_row(record_file.path, 1, row, mapping, kind, meeting_id=record_file.meeting_id)
 
 
-def _replaced(encoding: str) -> str:
-    """The warning on a row whose bytes were not all ``encoding`` text."""
-    return f"bytes that are not {encoding} text, replaced by \ufffd"
+def _replaced(encoding: str, told: bool = True) -> str:
+    """The warning on a row whose bytes were not all ``encoding`` text; ``told``: the user
+    gave the encoding (else it was told from the text, and may be wrong)."""
+    hint = "" if told else "; if the file is in another encoding, give it with --encoding"
+    return f"bytes that are not {encoding} text, replaced by \ufffd{hint}"
 
 
 class ImportFileError(HuiyiError):
@@ -361,7 +363,7 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
     read further ends with an error row. ``opened`` is given the open file."""
     raw, decoding = _open_rows(path, encoding)
     replaced: list[int] = []
-    warning = _replaced(decoding.encoding)
+    warning = _replaced(decoding.encoding, told=encoding is not None)
     number = 0  # the last line read
     with raw:
         if opened is not None:

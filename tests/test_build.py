@@ -723,7 +723,11 @@ def test_bytes_not_in_a_files_encoding_cost_only_their_line(tmp_path):
     result = runner.invoke(main, ["index", "--from", "csv", str(path), "--map", "text=content,id=id",
                                   "--index", str(tmp_path / "ix")])
     assert result.exit_code == 0, result.output
-    assert f"{path}:2002: warning: bytes that are not utf-8 text, replaced by \ufffd" in result.stderr.splitlines()
+    assert (f"{path}:2002: warning: bytes that are not utf-8 text, replaced by \ufffd; if the file is in another "
+            "encoding, give it with --encoding") in result.stderr.splitlines()
+    told = runner.invoke(main, ["index", "--from", "csv", str(path), "--map", "text=content,id=id", "--encoding", "utf-8",
+                                "--index", str(tmp_path / "told")])  # the user's word: no advice
+    assert f"{path}:2002: warning: bytes that are not utf-8 text, replaced by \ufffd" in told.stderr.splitlines()
     assert len(indexed_passages(tmp_path / "ix")) == 3000 and found(tmp_path / "ix", "broken") == ["rows/r2000"]
     first_line = runner.invoke(main, ["index", "--from", "jsonl", str(jsonl), "--map", "text=content",
                                       "--index", str(tmp_path / "ix2")])  # a bad first line is skipped like any other
