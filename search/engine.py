@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from itertools import compress
 from pathlib import Path
 from typing import Self
 
@@ -21,6 +22,7 @@ from indexer.build import (
     use_user_dictionaries,
 )
 from indexer.dictionary import reload_if_word_lists_changed, word_lists_digest
+from indexer.lexicon import distinct_terms
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import open_index
 
@@ -144,20 +146,27 @@ class Engine:
         """Counts and settings of the index, for ``huiyi stats``."""
         reader = self._searcher.reader()
         every = range(reader.doc_count_all())
-        live = [docnum for docnum in every if not reader.is_deleted(docnum)]
+        alive = [not reader.is_deleted(docnum) for docnum in every] if reader.has_deletions() else None
+
+        def live(column: str):
+            """The column's values of the passages not deleted, read in order (a lookup per
+            passage took twice as long)."""
+            values = iter(reader.column_reader(column))
+            return values if alive is None else compress(values, alive)
 
         def counts(column: str) -> tuple[tuple[str, int], ...]:
-            values = reader.column_reader(column)
-            return tuple(sorted(Counter(values[d] or "(none)" for d in live).items()))
+            found = Counter(live(column))
+            if "" in found or None in found:
+                found["(none)"] += found.pop("", 0) + found.pop(None, 0)
+            return tuple(sorted(found.items()))
 
-        meeting_of = self._meeting_of(len(live))
         size = sum(path.stat().st_size for path in self.index_dir.iterdir() if path.is_file())
         manifest = self.manifest
         return IndexStats(
             index_dir=str(self.index_dir),
-            meetings=len({meeting_of[d] for d in live}),
-            passages=len(live),
-            terms={name: sum(1 for _ in reader.lexicon(name)) for name in ("word", "exact")},
+            meetings=len(set(live("meeting_id"))),
+            passages=len(every) if alive is None else sum(alive),
+            terms={name: distinct_terms(reader, name) for name in ("word", "exact")},
             size_bytes=size,
             built_at=manifest.get("built_at", ""),
             updated_at=manifest.get("updated_at", ""),

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import zlib
+from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
@@ -435,6 +436,26 @@ def test_multi_segment_index_of_undated_records_has_facets_and_stats(tmp_path):
         stats = engine.stats()
     assert results.facets["year"] == (("", 12),) and stats.by_year == (("(none)", 12),)
     assert stats.passages == 12 and stats.meetings == 12
+
+
+def test_stats_of_an_index_of_many_segments_with_deletions_count_what_it_holds(tmp_path):
+    corpus = write_records(tmp_path / "c", {f"{n}.txt": record(f"合作化 第{n}次 word{n}", year=1950 + n % 3)
+                                            for n in range(12)})
+    build_index([corpus], tmp_path / "ix", procs=2)
+    (corpus / "0.txt").unlink()
+    (corpus / "1.txt").write_text(record("合作化 changed", year=1960), encoding="utf-8")  # a new segment: 合作化 in both
+    build_index([corpus], tmp_path / "ix", procs=1)
+    with Engine.open(tmp_path / "ix") as engine:
+        stats = engine.stats()
+        reader = engine._searcher.reader()
+        assert reader.has_deletions() and len(reader.leaf_readers()) > 1  # what this test is about
+        live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+        years = reader.column_reader("year_key")
+        expected_years = Counter(years[d] or "(none)" for d in live)
+        terms = {name: sum(1 for _ in reader.lexicon(name)) for name in ("word", "exact")}
+    assert stats.passages == len(live) == 11 and stats.meetings == 11
+    assert stats.by_year == tuple(sorted(expected_years.items())) and ("1960", 1) in stats.by_year
+    assert stats.terms == terms and terms["word"] > 10
 
 
 def test_facet_and_stat_columns_read_back_as_text_without_terms(tmp_path):
