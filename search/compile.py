@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from whoosh import query as wq
 
@@ -86,7 +87,24 @@ def _sequence(fieldname: str, tokens: list[str], slop: int = 0) -> wq.Query:
     return wq.Phrase(fieldname, tokens, slop=1 + slop)
 
 
+# each exact-view field, and the word-view field of the same text
+_WORD_VIEW_OF = {"exact": "word", "quote_exact": "quote"}
+
+
+def _spelled(tokens: list[str]) -> str | None:
+    """The Han text a chain of Han bigrams spells (``习近 近平`` → ``习近平``), else None."""
+    if not all(len(token) == 2 and is_han(token[0]) and is_han(token[1]) for token in tokens):
+        return None
+    if any(left[1] != right[0] for left, right in pairwise(tokens)):
+        return None
+    return tokens[0] + "".join(token[1] for token in tokens[1:])
+
+
 def _ranked(required: wq.Query, fieldname: str, words: list[str], ranking: Ranking) -> wq.Query:
+    if (isinstance(required, AdjacentPhrase) and len(words) == 1 and _WORD_VIEW_OF.get(required.fieldname) == fieldname
+            and _spelled(required.words) == words[0]):
+        # a passage with the word in its word view has its characters in a row: no need to check
+        required.witness = (fieldname, words[0])
     if ranking.exact_boost != 1.0:
         required = required.with_boost(ranking.exact_boost)
     if not words or not ranking.word_boost:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from heapq import heappush, heapreplace, nlargest
 from itertools import compress
 from pathlib import Path
 from typing import Self
@@ -29,7 +30,7 @@ from indexer.storage import open_index
 from .compile import DEFAULT_RANKING, Mark, Ranking, compile_query
 from .config import load_config
 from .excerpts import find_matches, make_excerpt
-from .fastpath import CachedLengthBM25F
+from .fastpath import CachedLengthBM25F, ScoredIdsMatcher
 from .glossary import Glossary, starter_glossary_path
 from .kwic import SORTS as KWIC_SORTS
 from .kwic import KwicLine, kwic_lines, sort_lines
@@ -57,6 +58,27 @@ class _CountingTopCollector(TopCollector):
     def _collect(self, global_docnum, score):
         self.docset.add(global_docnum)
         return super()._collect(global_docnum, score)
+
+    def collect_matches(self) -> None:
+        """A segment's matches listed with their scores (``search.fastpath``) are taken at once:
+        the same count and top N as one at a time. The heap holds the N greatest (score,
+        −docnum) pairs: taken in increasing docnum order, "score above the least" keeps exactly
+        those, and so does "pair above the least" in any order."""
+        matcher = self.matcher
+        if type(matcher) is not ScoredIdsMatcher or self.final_fn:
+            super().collect_matches()
+            return
+        start, offset = matcher._i, self.offset
+        ids, scores = matcher._ids[start:], matcher._scores[start:]
+        self.docset.update([offset + docnum for docnum in ids])
+        self.total += len(ids)
+        items, limit = self.items, self.limit
+        for item in nlargest(limit, zip(scores, [-offset - docnum for docnum in ids])):
+            if len(items) < limit:
+                heappush(items, item)
+            elif item > items[0]:
+                heapreplace(items, item)
+                self.minscore = items[0][0]
 
     def results(self):
         results = super().results()

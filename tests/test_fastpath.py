@@ -103,3 +103,76 @@ def test_length_columns_read_at_once_equal_one_at_a_time(searcher):
                 assert list(_column_bytes(column)) == list(column)
                 checked += 1
     assert checked >= 3
+
+
+@pytest.mark.parametrize("word", ["合作", "发展", "cooperative", "农业"])
+def test_word_bonus_over_one_term_equals_and_maybe(searcher, word):
+    """A one-term query's scores are listed in bulk (``term_scores``), as its matcher gives them."""
+    exact, words = exact_sequence(word), list(dict.fromkeys(word_tokens(word)))
+    assert len(exact) == 1
+    for boost in (1.0, 1.5):
+        ours = _hits(searcher, WithWordBonus(wq.Term("exact", exact[0], boost=boost), "word", words, 2.0))
+        theirs = _hits(searcher, wq.AndMaybe(wq.Term("exact", exact[0], boost=boost),
+                                             wq.Or([wq.Term("word", w, boost=2.0) for w in words])))
+        assert ours and ours.keys() == theirs.keys()
+        assert all(ours[d] == pytest.approx(theirs[d], rel=1e-6) for d in ours)
+
+
+def test_a_phrase_with_a_witness_matches_as_without(tmp_path):
+    """The passages having the word 习近平 in their word view skip the position check; the others
+    (jieba cut 学习/近/平常 there, or the bigrams are apart) are checked as before."""
+    from indexer.build import build_index
+    from search.compile import compile_query
+    from search.query import parse_query
+
+    from .conftest import write_records
+
+    texts = {"a": "习近平主席出席会议", "b": "他学习近平常的功课", "c": "学习近况，靠近平原", "d": "习近平说，习近平强调"}
+    corpus = write_records(tmp_path / "c", {f"{name}.txt": f"**Remarks:**\n\n{text}\n" for name, text in texts.items()})
+    build_index([corpus], tmp_path / "ix", procs=1)
+    tokens = exact_sequence("习近平")
+    compiled = compile_query(parse_query("习近平"), (None, None)).query
+    assert compiled.required.witness == ("word", "习近平")
+    assert compile_query(parse_query('"习近平常"'), (None, None)).query.required.witness is None  # two words
+    ix = open_index(tmp_path / "ix")
+    with ix.searcher(weighting=CachedLengthBM25F(B=0.5, K1=1.2)) as searcher:
+        ours = _hits(searcher, AdjacentPhrase("exact", tokens, witness=("word", "习近平")))
+        assert ours == _hits(searcher, wq.Phrase("exact", tokens))
+        names = [searcher.stored_fields(docnum)["meeting_id"] for docnum in ours]
+    ix.close()
+    assert sorted(names) == ["a", "b", "d"]
+
+
+def test_top_hits_taken_at_once_equal_whooshs_one_at_a_time(tmp_path):
+    """Equal scores across two segments: the same top N, in the same order, and the same count."""
+    from whoosh.collectors import Collector
+
+    from indexer.build import build_index
+    from search.engine import _CountingTopCollector
+    from search.fastpath import ScoredIdsMatcher
+
+    from .conftest import write_records
+
+    class OneAtATime(_CountingTopCollector):
+        collect_matches = Collector.collect_matches  # a match at a time, as Whoosh collects
+
+    same = "**Remarks:**\n\n合作社的发展\n"
+    corpus = write_records(tmp_path / "c", {f"{n:02d}.txt": same if n % 3 else same.replace("发展", "发展发展")
+                                            for n in range(12)})
+    build_index([corpus], tmp_path / "ix", procs=1)
+    write_records(corpus, {f"{n:02d}.txt": same for n in range(12, 20)})
+    build_index([corpus], tmp_path / "ix", procs=1)  # a second segment
+    ix = open_index(tmp_path / "ix")
+    query = WithWordBonus(wq.Term("exact", "发展"), "word", ["发展"], 2.0)
+    with ix.searcher(weighting=CachedLengthBM25F(B=0.5, K1=1.2)) as searcher:
+        leaves = searcher.leaf_searchers()
+        assert len(leaves) == 2 and all(type(query.matcher(leaf)) is ScoredIdsMatcher for leaf, _ in leaves)
+        for limit in (1, 3, 5, 19, 30):
+            ours, theirs = _CountingTopCollector(limit), OneAtATime(limit)
+            searcher.search_with_collector(query, ours)
+            searcher.search_with_collector(query, theirs)
+            assert [(hit.docnum, hit.score) for hit in ours.results()] == \
+                   [(hit.docnum, hit.score) for hit in theirs.results()]
+            assert ours.results().docs() == theirs.results().docs() == set(range(20))
+            assert limit == 1 or len({hit.score for hit in ours.results()}) < min(limit, 20)  # ties within the top N
+    ix.close()
