@@ -250,7 +250,7 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_U
             digest += ROW_IDS
             read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name, spec.encoding)
         units.append(_Unit(str(path), digest, size, read))
-    return units, [_given_twice(files, first, spec) for first, spec, files in ignored]
+    return units, [_given_twice(paths_given, first, spec) for first, spec, paths_given in ignored]
 
 
 def _settings(spec: ImportSpec | None) -> ImportSpec | None:
