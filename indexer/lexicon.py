@@ -11,6 +11,10 @@ here gives the same count in a fraction of the time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from heapq import merge
+from itertools import groupby
+
 from whoosh.filedb.filetables import _lengths as _RECORD_LENGTHS
 from whoosh.system import pack_ushort
 
@@ -18,18 +22,16 @@ _FIELD_NUMBER = 2  # bytes before the term in a key
 
 
 def distinct_terms(reader, fieldname: str) -> int:
-    """The number of distinct terms of ``fieldname`` in the segments ``reader`` reads."""
-    runs = [run for leaf, _base in reader.leaf_readers() if (run := _field_records(leaf, fieldname))]
-    if len(runs) == 1:
-        return sum(1 for _key in _terms(runs[0]))
-    seen: set[bytes] = set()
-    for run in runs:
-        seen.update(_terms(run))
-    return len(seen)
+    """The number of distinct terms of ``fieldname`` in the segments ``reader`` reads: the
+    segments' sorted runs merged, equal neighbours counted once (a set of a million terms
+    would hold ~180 MB)."""
+    runs = [_terms(run) for leaf, _base in reader.leaf_readers() if (run := _field_records(leaf, fieldname))]
+    return sum(1 for _term in groupby(merge(*runs)))
 
 
-def _field_records(leaf, fieldname: str) -> bytes:
-    """The bytes of the records of ``fieldname``'s terms in one segment's term table."""
+def _field_records(leaf, fieldname: str):
+    """The records of ``fieldname``'s terms in one segment's term table: a view of the mapped
+    file where the index was opened so (``indexer.storage``), else their bytes."""
     terms = getattr(leaf, "_terms", None)  # an empty index's reader has no segment
     if terms is None or fieldname not in terms._fieldmap:
         return b""
@@ -39,14 +41,15 @@ def _field_records(leaf, fieldname: str) -> bytes:
         return b""
     end = table.closest_key_pos(pack_ushort(number + 1)) if number < 65535 else None
     end = table.endofdata if end is None else end
-    return table.dbfile.get(start, end - start)
+    mapped = getattr(getattr(table.dbfile, "file", None), "_buf", None)
+    return mapped[start:end] if isinstance(mapped, memoryview) else table.dbfile.get(start, end - start)
 
 
-def _terms(records: bytes):
-    """The terms (without their field number) of a run of term-table records."""
+def _terms(records) -> Iterator[bytes]:
+    """The terms (without their field number), in order, of a run of term-table records."""
     unpack, head, position, end = _RECORD_LENGTHS.unpack_from, _RECORD_LENGTHS.size, 0, len(records)
     while position < end:
         key_length, value_length = unpack(records, position)
         position += head
-        yield records[position + _FIELD_NUMBER : position + key_length]
+        yield bytes(records[position + _FIELD_NUMBER : position + key_length])
         position += key_length + value_length

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections import Counter
 from heapq import heappush, heapreplace, nlargest
-from itertools import compress
+from itertools import chain, compress
 from pathlib import Path
 from typing import Self
 
@@ -172,8 +172,9 @@ class Engine:
 
         def live(column: str):
             """The column's values of the passages not deleted, read in order (a lookup per
-            passage took twice as long)."""
-            values = iter(reader.column_reader(column))
+            passage took twice as long), a segment at a time: a segment without the column
+            gives its default for each passage (the index-wide reader would leave it out)."""
+            values = chain.from_iterable(leaf.column_reader(column) for leaf, _base in reader.leaf_readers())
             return values if alive is None else compress(values, alive)
 
         def counts(column: str) -> tuple[tuple[str, int], ...]:

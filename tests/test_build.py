@@ -458,6 +458,24 @@ def test_stats_of_an_index_of_many_segments_with_deletions_count_what_it_holds(t
     assert stats.terms == terms and terms["word"] > 10
 
 
+def test_stats_count_a_segment_without_a_column_as_none(tmp_path):
+    """A segment lacking a column (written by Whoosh's own writer without those fields) counts
+    each of its passages under (none): the index-wide column reader would skip the segment."""
+    corpus = write_records(tmp_path / "c", {"a.txt": record("甲", year=1955), "b.txt": record("乙", year=1956)})
+    build_index([corpus], tmp_path / "ix", procs=1)
+    ix = open_index(tmp_path / "ix")
+    writer = ix.writer()
+    writer.add_document(passage_id="extra#0", meeting_id="extra", kind="remark", text="丙", word="丙", exact="丙")
+    writer.commit(merge=False)
+    ix.close()
+    with Engine.open(tmp_path / "ix") as engine:
+        reader = engine._searcher.reader()
+        assert len(reader.leaf_readers()) == 2 and not reader.leaf_readers()[1][0].has_column("year_key")
+        stats = engine.stats()
+    assert stats.by_year == (("(none)", 1), ("1955", 1), ("1956", 1)) and stats.passages == 3
+    assert stats.by_language == (("(none)", 1), ("zh", 2)) and stats.meetings == 3
+
+
 def test_facet_and_stat_columns_read_back_as_text_without_terms(tmp_path):
     """speaker_key, type_key, year_key and lang are columns only (no query names them): facets
     and stats still read them as text."""
