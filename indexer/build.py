@@ -222,17 +222,18 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_U
         check_columns(path, spec.format, spec.mapping, spec.encoding)  # a wrong mapping fails before any work
         files.append((path, spec))
     resolved: dict[Path, tuple] = {}
-    ignored: list[tuple] = []  # (the way files are indexed, the way ignored, the files)
+    ignored: list[tuple] = []  # (the way files are indexed, a way ignored, the files)
+    warned: set[tuple[Path, str]] = set()  # (a file, settings ignored): once, by whichever import came first
     for file, spec in files:
         path = (file.path if isinstance(file, RecordFile) else file).resolve()
         first = resolved.setdefault(path, (file, spec))[1]
-        if _settings(first) != _settings(spec):  # not by the path named: a folder and a file in it
-            group = next((group for group in ignored
-                          if (_settings(group[0]), _settings(group[1])) == (_settings(first), _settings(spec))), None)
+        settings = repr(_settings(spec))
+        if repr(_settings(first)) != settings and (path, settings) not in warned:  # not a folder and a file in it
+            group = next((group for group in ignored if group[:2] == (first, spec)), None)
             if group is None:
                 ignored.append(group := (first, spec, []))
-            if path not in group[2]:
-                group[2].append(path)
+            group[2].append(path)
+            warned.add((path, settings))
     roots: dict[Path, Path] = {}
     names = _distinct_names([_meeting_names(file, path, roots) for path, (file, _spec) in resolved.items()])
     units = []
@@ -263,12 +264,13 @@ def _given_twice(files: list[Path], first: ImportSpec | None, other: ImportSpec 
         if spec is None:
             return "as a record"
         mapping = ",".join(f"{target}={source}" for target, source in spec.mapping.items())
-        return f"by --from {spec.format} {spec.path}" + (f" --map {mapping}" if mapping else "")
+        options = [f"--map {mapping}" if mapping else "", f"--kind {spec.kind}" if spec.kind != "speech" else "",
+                   f"--pattern {spec.pattern}" if spec.pattern else "", f"--encoding {spec.encoding}" if spec.encoding else ""]
+        return " ".join(["by --from", spec.format, spec.path, *filter(None, options)])
 
     indexed, ignored = way(first), way(other)
     more = len(files) - 1
-    return Problem(str(files[0]), 0, f"given twice, {indexed} and "
-                                     f"{'again with other settings' if ignored == indexed else ignored}"
+    return Problem(str(files[0]), 0, f"given twice, {indexed} and {ignored}"
                                      + (f" (and {more} other file{'s' * (more > 1)})" if more else "")
                                      + f": indexed {indexed} only")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from whoosh import query as wq
 
@@ -23,7 +22,7 @@ from corpus.text import is_han
 from indexer.analysis import exact_analyzer, exact_sequence, fold, word_analyzer
 from indexer.dates import range_terms
 
-from .fastpath import AdjacentPhrase, DocSetQuery, WithWordBonus
+from .fastpath import AdjacentPhrase, DocSetQuery, WithWordBonus, spelled
 from .query import And, DateFilter, KindFilter, Node, Not, Or, Phrase, Term
 
 
@@ -91,18 +90,9 @@ def _sequence(fieldname: str, tokens: list[str], slop: int = 0) -> wq.Query:
 _WORD_VIEW_OF = {"exact": "word", "quote_exact": "quote"}
 
 
-def _spelled(tokens: list[str]) -> str | None:
-    """The Han text a chain of Han bigrams spells (``习近 近平`` → ``习近平``), else None."""
-    if not all(len(token) == 2 and is_han(token[0]) and is_han(token[1]) for token in tokens):
-        return None
-    if any(left[1] != right[0] for left, right in pairwise(tokens)):
-        return None
-    return tokens[0] + "".join(token[1] for token in tokens[1:])
-
-
 def _ranked(required: wq.Query, fieldname: str, words: list[str], ranking: Ranking) -> wq.Query:
     if (isinstance(required, AdjacentPhrase) and len(words) == 1 and _WORD_VIEW_OF.get(required.fieldname) == fieldname
-            and _spelled(required.words) == words[0]):
+            and spelled(required.words) == words[0]):
         # a passage with the word in its word view has its characters in a row: no need to check
         required.witness = (fieldname, words[0])
     if ranking.exact_boost != 1.0:

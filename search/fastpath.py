@@ -26,6 +26,7 @@ from __future__ import annotations
 import weakref
 from array import array
 from bisect import bisect_left
+from itertools import pairwise
 
 from whoosh import matching
 from whoosh import query as wq
@@ -34,6 +35,8 @@ from whoosh.query.spans import Span, SpanWrappingMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, WeightLengthScorer
 from whoosh.util.numeric import byte_to_length
+
+from corpus.text import is_han
 
 _per_reader: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -308,7 +311,9 @@ class AdjacentPhrase(wq.Phrase):
             if not candidates:
                 return matching.NullMatcher()
         decode = field.format.decode_positions
-        known = set(posting_ids(reader, *self.witness)) if self.witness else ()
+        # a witness set for other words (Whoosh's Phrase.replace edits the words in place) is not used
+        witnessed = self.witness is not None and spelled(self.words) == self.witness[1]
+        known = set(posting_ids(reader, *self.witness)) if witnessed else ()
         matched, scores = array("I"), []
         for docnum in candidates:
             if docnum in known or _adjacent([entries[docnum][1] for entries in found], decode):
@@ -320,6 +325,15 @@ class AdjacentPhrase(wq.Phrase):
         if not matched:
             return matching.NullMatcher()
         return ScoredIdsMatcher(matched, scores)
+
+
+def spelled(words: list[str]) -> str | None:
+    """The Han text a chain of Han bigrams spells (``习近 近平`` → ``习近平``), else None."""
+    if not all(len(word) == 2 and is_han(word[0]) and is_han(word[1]) for word in words):
+        return None
+    if any(left[1] != right[0] for left, right in pairwise(words)):
+        return None
+    return words[0] + "".join(word[1] for word in words[1:])
 
 
 def _adjacent(values: list[bytes], decode) -> bool:

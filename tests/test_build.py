@@ -697,12 +697,23 @@ def test_a_file_given_twice_in_two_ways_is_indexed_the_first_way_with_a_warning(
         f"{corpus / 'a.txt'}: warning: given twice, as a record and by --from txt {corpus} (and 1 other file): "
         + "indexed as a record only",
         f"{rows}: warning: given twice, {indexed} and by --from csv {rows} --map text=text: indexed {indexed} only",
-        f"{rows}: warning: given twice, {indexed} and again with other settings: indexed {indexed} only",
+        f"{rows}: warning: given twice, {indexed} and {indexed} --kind remark: indexed {indexed} only",
     ]
     assert summary.warnings == 3 and summary.passages == 3 and found(tmp_path / "ix", "gamma") == ["rows/7"]
     assert found(tmp_path / "ix", "alpha") == ["a"]
     update = build_index(None, tmp_path / "ix", procs=1)  # said again while the index is made so
     assert update.unchanged == 3 and len(update.problems) == 3
+    # files of two folders imported alike are named each with its own folder
+    (corpus / "s1").mkdir()
+    (corpus / "s2").mkdir()
+    (corpus / "s1" / "c.txt").write_text(record("gamma"), encoding="utf-8")
+    (corpus / "s2" / "d.txt").write_text(record("delta"), encoding="utf-8")
+    folders = build_index([corpus], tmp_path / "ix2", procs=1, imports=[
+        ImportSpec(str(corpus / "s1"), "txt", {}), ImportSpec(str(corpus / "s2"), "txt", {}, encoding="gb18030")])
+    twice = ": warning: given twice, as a record and by --from txt"
+    assert [str(problem) for problem in folders.problems] == [
+        f"{corpus / 's1' / 'c.txt'}{twice} {corpus / 's1'}: indexed as a record only",
+        f"{corpus / 's2' / 'd.txt'}{twice} {corpus / 's2'} --encoding gb18030: indexed as a record only"]
 
 
 @pytest.mark.parametrize(("text", "language"), [

@@ -127,7 +127,8 @@ def test_a_phrase_with_a_witness_matches_as_without(tmp_path):
 
     from .conftest import write_records
 
-    texts = {"a": "习近平主席出席会议", "b": "他学习近平常的功课", "c": "学习近况，靠近平原", "d": "习近平说，习近平强调"}
+    texts = {"a": "习近平主席出席会议", "b": "他学习近平常的功课", "c": "学习近况，靠近平原", "d": "习近平说，习近平强调",
+             "e": "习近平谈学习"}
     corpus = write_records(tmp_path / "c", {f"{name}.txt": f"**Remarks:**\n\n{text}\n" for name, text in texts.items()})
     build_index([corpus], tmp_path / "ix", procs=1)
     tokens = exact_sequence("习近平")
@@ -139,8 +140,26 @@ def test_a_phrase_with_a_witness_matches_as_without(tmp_path):
         ours = _hits(searcher, AdjacentPhrase("exact", tokens, witness=("word", "习近平")))
         assert ours == _hits(searcher, wq.Phrase("exact", tokens))
         names = [searcher.stored_fields(docnum)["meeting_id"] for docnum in ours]
+        # a witness that does not spell the words (Whoosh's Phrase.replace edits them in place) is not used
+        stale = AdjacentPhrase("exact", ["学习", "习近"], witness=("word", "习近平"))
+        assert _hits(searcher, stale) == _hits(searcher, wq.Phrase("exact", ["学习", "习近"]))
     ix.close()
-    assert sorted(names) == ["a", "b", "d"]
+    assert sorted(names) == ["a", "b", "d", "e"]
+
+
+def test_each_witness_field_holds_the_same_text_as_its_phrase_field(sample_index):
+    """The witness rests on it: a word in a passage's word view is a run of its exact view's text."""
+    from corpus.sources import read_records
+    from indexer.build import documents_of
+    from search.compile import _WORD_VIEW_OF
+
+    from .conftest import SAMPLES
+
+    documents = [document for result in read_records([SAMPLES]) if result.meeting
+                 for document in documents_of(result.meeting, "k")]
+    assert any(document["quote"] for document in documents)
+    for exact_field, word_field in _WORD_VIEW_OF.items():
+        assert all(document[exact_field] == document[word_field] for document in documents)
 
 
 def test_top_hits_taken_at_once_equal_whooshs_one_at_a_time(tmp_path):
