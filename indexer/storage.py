@@ -9,13 +9,16 @@ index: the same query latency, 96 MB of private memory instead of 443 MB).
 
 The swap is of one module attribute of the exactly pinned whoosh3 (see pyproject.toml), done
 when this module is imported; indexer and search open indexes only through :func:`open_index`.
+So is the one other change to Whoosh: an index without a segment gets empty columns.
 """
 
 from __future__ import annotations
 
+from whoosh import columns
 from whoosh import index as whoosh_index
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
+from whoosh.reading import EmptyReader
 
 
 class _ViewFile:
@@ -75,6 +78,17 @@ class _MappedFile(BufferFile):
 
 
 compound.BufferFile = _MappedFile
+
+
+def _empty_column(self, fieldname: str, column=None, reverse: bool = False, translate: bool = True):
+    """An index without a segment (every passage deleted, or none to index) reads as one with
+    empty columns: Whoosh's ``EmptyReader`` raised NotImplementedError at the first facet,
+    meeting count or stats."""
+    column = column or self.schema[fieldname].column_type
+    return columns.EmptyColumnReader(column.default_value(reverse), 0)
+
+
+EmptyReader.column_reader = _empty_column
 
 
 def open_index(index_dir) -> whoosh_index.Index:

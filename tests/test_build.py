@@ -476,6 +476,25 @@ def test_stats_count_a_segment_without_a_column_as_none(tmp_path):
     assert stats.by_language == (("(none)", 1), ("zh", 2)) and stats.meetings == 3
 
 
+@pytest.mark.parametrize("how", ["nothing to index", "everything removed"])
+def test_an_index_without_passages_answers_every_command(tmp_path, how):
+    """Whoosh reads an index without a segment with an EmptyReader, which had no columns:
+    search, facets and stats stopped with NotImplementedError."""
+    corpus = write_records(tmp_path / "c", {"a.txt": "**Remarks:**\n\n\n" if how == "nothing to index" else record("文字"),
+                                            "b.txt": "**Remarks:**\n\n\n"})
+    build_index([corpus], tmp_path / "ix", procs=1)
+    if how == "everything removed":
+        (corpus / "a.txt").unlink()
+        assert build_index([corpus], tmp_path / "ix", procs=1).passages_deleted == 1
+    with Engine.open(tmp_path / "ix") as engine:
+        results = engine.search("文字", facets=["year", "type", "speaker", "kind"])
+        assert (results.total_passages, results.total_meetings) == (0, 0)
+        assert engine.stats().passages == 0 and engine.kwic("文字") == ()
+    for command in (["search", "文字", "--facet", "year,kind"], ["stats"], ["trend", "文字"]):
+        result = CliRunner().invoke(main, [*command, "--index", str(tmp_path / "ix")])
+        assert result.exit_code == 0 and result.exception is None, (command, result.output)
+
+
 def test_facet_and_stat_columns_read_back_as_text_without_terms(tmp_path):
     """speaker_key, type_key, year_key and lang are columns only (no query names them): facets
     and stats still read them as text."""
