@@ -86,6 +86,13 @@ class _CountingTopCollector(TopCollector):
         return results
 
 
+def column_values(reader, column: str):
+    """Every document's value of ``column`` in docnum order, a segment at a time: a segment
+    without the column gives its default for each document, where Whoosh's index-wide reader
+    leaves the segment out of its iteration and shifts every value after it."""
+    return chain.from_iterable(leaf.column_reader(column) for leaf, _base in reader.leaf_readers())
+
+
 WORD_LISTS_CHANGED = ("the jieba word lists changed since this index was built: Chinese words may rank "
                       "differently (matches are unaffected) until `huiyi index` rebuilds it")
 
@@ -172,9 +179,8 @@ class Engine:
 
         def live(column: str):
             """The column's values of the passages not deleted, read in order (a lookup per
-            passage took twice as long), a segment at a time: a segment without the column
-            gives its default for each passage (the index-wide reader would leave it out)."""
-            values = chain.from_iterable(leaf.column_reader(column) for leaf, _base in reader.leaf_readers())
+            passage took twice as long)."""
+            values = column_values(reader, column)
             return values if alive is None else compress(values, alive)
 
         def counts(column: str) -> tuple[tuple[str, int], ...]:
@@ -310,7 +316,7 @@ class Engine:
         """Meeting id by document number: the column itself for a few lookups, a list read
         once (~45 ms for 100,000 passages) when there are many; either is indexed by docnum."""
         if self._meeting_list is None and lookups > 2000:
-            self._meeting_list = list(self._searcher.reader().column_reader("meeting_id"))
+            self._meeting_list = list(column_values(self._searcher.reader(), "meeting_id"))
         return self._meeting_list if self._meeting_list is not None else \
             self._searcher.reader().column_reader("meeting_id")
 
