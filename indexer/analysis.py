@@ -384,6 +384,40 @@ def _stem(word: str) -> str:
     return word if word[:1].isdigit() else porter_stem(word)
 
 
+def exact_tokens(text: str) -> list[tuple[str, int, int, int]]:
+    """``(term, startchar, endchar, pos)`` of each exact-view token of ``text``, in order, as
+    ``exact_analyzer()`` yields them (a property test holds the two equal).
+
+    Excerpts mark matches by the exact view of every hit's text; a Token through the generator
+    chain for each character and bigram was most of the time of exporting many hits (``--limit
+    0``: 8.4 million tokens for the 32,471 hits of 经济 on all of CCTV)."""
+    found: list[tuple[str, int, int, int]] = []
+    append = found.append
+    position = 0
+    runs = list(_RUNS.finditer(fold(text)))
+    for number, match in enumerate(runs):
+        start = match.start()
+        if match.lastgroup == "han":
+            run = match.group()
+            last = len(run) - 1
+            for index, character in enumerate(run):
+                at = start + index
+                append((character, at, at + 1, position))
+                if index < last:
+                    append((run[index : index + 2], at, at + 2, position))
+                elif number + 1 < len(runs) and runs[number + 1].lastgroup == "han":  # bridged, as the tokenizer does
+                    following = runs[number + 1]
+                    append((character + following.group()[0], at, following.start() + 1, position))
+                position += 1
+        else:
+            for part in _ALNUM.finditer(match.group()):
+                term = fold_accents(part.group().lower())
+                if term:  # an English part that folds to nothing keeps its position, no token
+                    append((term, start + part.start(), start + part.end(), position))
+                position += 1
+    return found
+
+
 def exact_sequence(text: str) -> list[str]:
     """The exact-view terms a phrase must match at consecutive positions.
 

@@ -19,7 +19,7 @@ from whoosh import query as wq
 
 from corpus.errors import QuerySyntaxError
 from corpus.text import is_han
-from indexer.analysis import exact_analyzer, exact_sequence, fold, word_analyzer
+from indexer.analysis import exact_sequence, fold, word_analyzer
 from indexer.dates import range_terms
 
 from .fastpath import AdjacentPhrase, DocSetQuery, WithWordBonus, spelled
@@ -39,7 +39,6 @@ class Ranking:
 DEFAULT_RANKING = Ranking()
 
 _word = word_analyzer()
-_exact = exact_analyzer()
 
 
 @dataclass(frozen=True)

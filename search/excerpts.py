@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.analysis import word_analyzer
+from indexer.analysis import exact_tokens, word_analyzer
 
-from .compile import Mark, _exact
+from .compile import Mark
 
 # Word marks are English only (a Han term is marked through the exact view), so the passage's
 # Han text need not go through jieba to find them.
@@ -42,10 +42,12 @@ def find_matches(text: str, marks: list[Mark], quote_spans=()) -> list[tuple[int
             wanted = set(mark.tokens)
             spans += _inside([(s, e) for w, s, e in tokens if w in wanted], mark, quote_spans)
     if other_marks:
-        tokens = [(t.text, t.startchar, t.endchar, t.pos) for t in _exact(text)]
-        at: dict[int, dict[str, tuple[int, int]]] = {}
+        tokens = exact_tokens(text)
+        wanted = {word for mark in other_marks if mark.view != "prefix" for word in mark.tokens}
+        at: dict[int, dict[str, tuple[int, int]]] = {}  # the marks' words only: all that is looked up
         for word, start, end, pos in tokens:
-            at.setdefault(pos, {})[word] = (start, end)
+            if word in wanted:
+                at.setdefault(pos, {})[word] = (start, end)
         for mark in other_marks:
             if mark.view == "prefix":
                 found = [(s, e) for w, s, e, _ in tokens if w.startswith(mark.tokens[0])]

@@ -19,7 +19,7 @@ from whoosh.columns import (
 from whoosh.filedb.compound import CompoundStorage
 
 from corpus.sources import iter_record_files, read_record
-from indexer.analysis import exact_analyzer, index_views, word_analyzer
+from indexer.analysis import exact_analyzer, exact_tokens, index_views, word_analyzer
 from indexer.build import bundled_samples, documents_of
 from indexer.schema import make_schema
 from indexer.segments import (
@@ -53,6 +53,13 @@ def analysed_by_the_analyzers(text: str):
 def test_index_views_are_the_analyzers_views(text):
     words, exact = index_views(text)
     assert (dict(words), dict(exact)) == analysed_by_the_analyzers(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_exact_tokens_are_the_exact_analyzers_tokens(text):
+    expected = [(token.text, token.startchar, token.endchar, token.pos) for token in exact_analyzer()(text)]
+    assert exact_tokens(text) == expected
 
 
 def test_view_fields_use_the_views_analyzers():
