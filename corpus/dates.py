@@ -6,6 +6,7 @@ Only what is written is kept: ``10-1954`` is October 1954 with no day, never the
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 
 from .model import DateRange, PartialDate
 from .text import fold_width
@@ -65,8 +66,8 @@ def _valid(year: int | None, month: int | None, day: int | None) -> PartialDate 
         return None
     if month is not None and not 1 <= month <= 12:
         return None
-    if day is not None and (month is None or not 1 <= day <= 31):
-        return None
+    if day is not None and (month is None or not 1 <= day <= monthrange(year, month)[1]):
+        return None  # 29-02-1955, 31-04-1955: no such day (indexing it would fail)
     return PartialDate(year, month, day)
 
 

@@ -143,9 +143,27 @@ def test_partial_dates_say_what_is_missing():
     assert PartialDate(1954, 10).iso() == "1954-10"
 
 
-@pytest.mark.parametrize("bad", ["sometime", "31-31-1954", "31-10-1954 – 10-10-1954", "1954年13月"])
+@pytest.mark.parametrize("bad", ["sometime", "31-31-1954", "31-10-1954 – 10-10-1954", "1954年13月",
+                                 "29-02-1955", "31-04-1955", "1955年2月30日", "1955-02-29"])
 def test_unreadable_dates(bad):
     assert parse_date_range(bad) is None
+
+
+def test_a_day_that_does_not_exist_is_no_date_and_the_index_is_built(tmp_path):
+    """29-02-1955 had passed the parser and stopped ``huiyi index`` with a traceback (and every
+    later update of that index)."""
+    from indexer.build import build_index
+
+    assert parse_date_range("29-02-1956").start == PartialDate(1956, 2, 29)  # a leap year
+    meeting = DateRange(PartialDate(1955, 2, 1), PartialDate(1955, 3, 5))
+    assert split_heading("February 30 Report", meeting) == (None, "February 30 Report")
+    assert split_heading("February 28 Report", meeting) == (PartialDate(1955, 2, 28), "Report")
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "a.txt").write_text("**Dates of Meeting:** 29-02-1955\n\n**Remarks:**\n\nalpha\n", encoding="utf-8")
+    summary = build_index([folder], tmp_path / "ix", procs=1)
+    assert summary.passages == 1
+    assert [problem.message for problem in summary.problems] == ["cannot read the date '29-02-1955'; the meeting has no date"]
 
 
 def test_unparsable_date_is_a_warning_with_line():
