@@ -28,6 +28,9 @@ from .sources import LEGACY_ENCODINGS, NOT_TEXT, TEXT_BOMS, decode, decodes, rea
 from .text import HAN_CHARACTER
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
+# A whole report in one cell: Python's csv stops at 131,072 characters a field by default, and
+# the rest of the file was lost (2**31 - 1: the largest a C long holds on every platform).
+csv.field_size_limit(2**31 - 1)
 FORMATS = ("jsonl", "csv", "txt")
 KINDS = ("speech", "decision", "remark")
 

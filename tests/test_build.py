@@ -374,6 +374,14 @@ def test_an_import_file_that_cannot_be_read_is_named_in_one_line(tmp_path):
     assert 0 < indexed < 5000 and found(tmp_path / "ix-cut.jsonl.gz", '"row 0"') == ["cut/0"]
 
 
+def test_a_csv_cell_longer_than_pythons_default_limit_is_read(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("id,text\n1,short alpha\n2," + "word " * 30000 + "\n3,after omega\n", encoding="utf-8")
+    summary = build_index(None, tmp_path / "ix", procs=1, imports=[ImportSpec(str(path), "csv", parse_mapping("text=text,id=id"))])
+    assert summary.passages == 3 and not summary.failed
+    assert found(tmp_path / "ix", "omega") == ["long/3"]
+
+
 def test_rows_without_text_are_warned_about_and_not_counted(tmp_path):
     path = tmp_path / "rows.jsonl"
     path.write_text('{"id": "1", "content": "有文字", "year": "1956"}\n{"id": "2"}\n{"id": "3", "content": null}\n'
@@ -626,6 +634,34 @@ def test_an_index_whose_word_list_is_gone_can_be_rebuilt(tmp_path):
     searched = huiyi("search", "穷棒子社", "--index", str(index_dir), "--format", "jsonl")
     assert searched.returncode == 0 and len(searched.stdout.splitlines()) == 1
     assert huiyi("index", str(corpus), "--index", str(index_dir)).returncode == 0  # updates work again
+
+
+def test_an_index_where_nothing_can_be_written_is_named_in_one_line(tmp_path):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(tmp_path / "afile" / "ix")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith(f"Error: cannot write an index at {tmp_path / 'afile' / 'ix'}: ")
+
+
+def test_a_word_list_that_is_not_utf8_is_named_in_one_line(tmp_path):
+    """jieba stopped with a traceback on a GBK word list, at indexing and, once one recorded
+    was saved again as GBK, at every search."""
+    corpus, words, index_dir = word_list_case(tmp_path)
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes(words.read_text(encoding="utf-8").encode("gbk"))
+
+    def huiyi(*arguments):
+        return subprocess.run([sys.executable, "-m", "search.cli", *arguments], capture_output=True, text=True,
+                              check=False)
+
+    message = "a jieba word list must be UTF-8 text; save it as UTF-8"
+    refused = huiyi("index", str(corpus), "--index", str(tmp_path / "other"), "--user-dict", str(gbk))
+    assert refused.returncode == 2 and refused.stderr.strip() == f"Error: {gbk}: {message}"
+    assert huiyi("index", str(corpus), "--index", str(index_dir), "--user-dict", str(words)).returncode == 0
+    words.write_bytes(gbk.read_bytes())
+    searched = huiyi("search", "合作", "--index", str(index_dir))
+    assert searched.returncode == 2 and searched.stderr.strip() == f"Error: {words}: {message}"
 
 
 def test_a_file_that_cannot_be_read_is_reported_by_every_update_until_it_changes(tmp_path):
