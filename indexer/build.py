@@ -363,12 +363,15 @@ class _Lock:
     """An exclusive, non-blocking lock on a file beside the index."""
 
     def __init__(self, index_dir: Path) -> None:
-        index_dir.parent.mkdir(parents=True, exist_ok=True)
         self.path = index_dir.parent / f".{index_dir.name}.lock"
         self.index_dir = index_dir
 
     def __enter__(self):
-        self.handle = open(self.path, "a+")
+        try:  # the first write of a build: a folder that cannot be written is said here, in one line
+            self.index_dir.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = open(self.path, "a+")
+        except OSError as error:
+            raise HuiyiError(f"cannot write an index at {self.index_dir}: {error.strerror or error}") from None
         try:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -32,6 +32,8 @@ from importlib import resources
 from math import log
 from pathlib import Path
 
+from corpus.errors import UsageError
+
 from .files import cache_dir, writable_folder, write_cache_file
 
 DEFAULT_USER_DICT = "period_words.txt"
@@ -70,6 +72,7 @@ def add_user_dictionary(path: str | Path) -> None:
     """Extend jieba's vocabulary with a user file (jieba format: ``word [freq] [tag]`` a line)."""
     global _segmenter
     path = str(Path(path).resolve())
+    _check_word_list(path)
     if path in _user_dicts:
         return
     _user_dicts.append(path)
@@ -83,6 +86,17 @@ def add_user_dictionary(path: str | Path) -> None:
             _segmenter.load_userdict(path)
         else:
             _segmenter = None  # a lazy one is made for one set of word lists: load again
+
+
+def _check_word_list(path: str) -> None:
+    """jieba reads word lists as UTF-8 and stops with a traceback on anything else (a list
+    saved as GBK by a Windows editor): say so in one line instead."""
+    try:
+        Path(path).read_bytes().decode("utf-8")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read this word list: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: a jieba word list must be UTF-8 text; save it as UTF-8") from None
 
 
 def _word_lists() -> list[str]:

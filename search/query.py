@@ -19,6 +19,7 @@ from corpus.errors import QuerySyntaxError
 from corpus.text import fold_width
 
 MAX_QUERY_LENGTH = 2000
+MAX_NESTING = 100
 TEXT_FIELDS = ("quote",)
 META_FIELDS = ("speaker", "type", "place", "attendee")
 FIELDS = TEXT_FIELDS + META_FIELDS + ("kind", "date")
@@ -279,6 +280,13 @@ def parse_query(query: str) -> Node:
     """Parse a query string; raises QuerySyntaxError for anything malformed."""
     if len(query) > MAX_QUERY_LENGTH:
         raise QuerySyntaxError(f"query too long ({len(query)} characters; the limit is {MAX_QUERY_LENGTH})", query, 0)
+    depth = deepest = 0
+    for character in query:  # parsing, compiling and describing recurse once per level
+        depth += character == "("
+        depth -= character == ")"
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise QuerySyntaxError(f"parentheses nested {deepest} deep; the limit is {MAX_NESTING}", query, 0)
     return _Parser(query.strip()).parse()
 
 

@@ -156,6 +156,10 @@ def test_expand_from_config(tmp_path, sample_index, monkeypatch):
     (tmp_path / "huiyi.toml").write_text("expand = maybe\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["search", "x", "--index", str(sample_index)])
     assert result.exit_code == 2 and "huiyi.toml:1:" in result.stderr
+    (tmp_path / "huiyi.toml").write_text("glossary = 5\n", encoding="utf-8")  # had been a TypeError traceback
+    result = CliRunner().invoke(main, ["search", "x", "--index", str(sample_index)])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert result.stderr.strip() == "Error: huiyi.toml: glossary must be the path of a glossary file, in quotes"
 
 
 def test_did_you_mean(sample_index):

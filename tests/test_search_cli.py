@@ -113,6 +113,7 @@ def test_group_sort_offset(sample_index):
         ("date:1957..1953", "ends before it starts"),
         ("(合作化", "unclosed parenthesis"),
         ("合作化 " * 2000, "query too long"),
+        ("(" * 300 + "合作化" + ")" * 300, "parentheses nested 300 deep"),  # had been a RecursionError
     ],
 )
 def test_bad_queries_exit_2_without_traceback(sample_index, query, words):
