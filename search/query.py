@@ -80,6 +80,9 @@ _TOKEN = re.compile(
 )
 
 
+_NEGATED = re.compile(r"-(?=[(\"“「『]|[A-Za-z_]+:\S)")
+
+
 @dataclass
 class _Tok:
     kind: str
@@ -92,6 +95,13 @@ def _lex(query: str) -> list[_Tok]:
     tokens: list[_Tok] = []
     position = 0
     while position < len(query):
+        if _NEGATED.match(query, position) and (position == 0 or query[position - 1].isspace() or
+                                                query[position - 1] == "("):
+            # -"a phrase", -(a OR b), -kind:speech: NOT, as before a word (which the word rule
+            # takes apart below); these had been read as a word "-", or a word "kind:speech"
+            tokens.append(_Tok("NOT", "-", position))
+            position += 1
+            continue
         match = _TOKEN.match(query, position)
         if match is None:  # a lone closing quote mark
             raise QuerySyntaxError(f"unexpected {query[position]!r}", query, position)

@@ -64,6 +64,29 @@ def test_errors(query, words):
         parse_query(query)
 
 
+@pytest.mark.parametrize("minus, words", [
+    ('cooperatives -"blind optimism"', 'cooperatives NOT "blind optimism"'),
+    ("cooperatives -(optimism OR careless)", "cooperatives NOT (optimism OR careless)"),
+    ("cooperatives -kind:speech", "cooperatives NOT kind:speech"),
+    ("cooperatives -date:1954", "cooperatives NOT date:1954"),
+    ('cooperatives -speaker:"Deng Zihui"', 'cooperatives NOT speaker:"Deng Zihui"'),
+    ("合作 -「急躁冒进」", "合作 NOT 「急躁冒进」"),
+    ("(合作 -kind:speech)", "(合作 NOT kind:speech)"),
+])
+def test_a_minus_excludes_phrases_groups_and_fields_too(minus, words, sample_index):
+    """A minus before a phrase, a parenthesis or a field had been read as a word "-" or as the
+    word "kind:speech": the exclusion silently inverted or lost."""
+    from search import Engine
+
+    assert parse_query(minus) == parse_query(words)
+    with Engine.open(sample_index) as engine:
+        assert engine.search(minus, limit=0).total_passages == engine.search(words, limit=0).total_passages
+
+
+def test_a_minus_inside_a_word_is_part_of_it():
+    assert parse_query("co-operative -x") == And((Term("co-operative"), Not(Term("x"))))
+
+
 def test_error_points_at_the_problem():
     with pytest.raises(QuerySyntaxError) as caught:
         parse_query("合作化 foo:bar")
