@@ -127,6 +127,9 @@ def _lex(query: str) -> list[_Tok]:
             elif kind == "word" and text.startswith("-") and len(text) > 1:
                 tokens.append(_Tok("NOT", "-", position))
                 text, position = text[1:], position + 1
+            if kind == "word" and text.endswith(":") and text[:-1].lower() in FIELDS:
+                # "speaker: 邓子恢", "date:": had been searched as the word "speaker"
+                raise QuerySyntaxError(f"{text[:-1].lower()}: needs a value right after the colon", query, position)
             tokens.append(_Tok(kind, text, position))
         position = match.end()
     return tokens

@@ -57,6 +57,9 @@ def test_parses(query, tree):
         ("date:1955-13", "no such date"),
         ("a*b", "wildcards are only allowed at the end"),
         ("x" * 10_001, "query too long"),
+        ("speaker: 邓子恢", "speaker: needs a value right after the colon"),  # had searched the word "speaker"
+        ("合作化 date: 1955", "date: needs a value right after the colon"),
+        ("合作化 kind:", "kind: needs a value right after the colon"),
     ],
 )
 def test_errors(query, words):
