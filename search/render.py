@@ -280,7 +280,8 @@ def trend_text(trend) -> Iterable[str]:
     top = max((v for series in trend.series for v in series.values), default=0)
     for series in trend.series:
         yield f"{series.query}: {series.total_passages} passages in {series.total_meetings} meetings" + (
-            f" ({series.undated} undated)" if series.undated else "") + f"; {trend.measure} by {trend.by}"
+            f" ({series.undated} undated{' or dated by year only' if trend.by == 'month' else ''})"
+            if series.undated else "") + f"; {trend.measure} by {trend.by}"
         for i, period in enumerate(trend.periods):
             value = series.values[i]
             yield f"  {period}  {_number(value, trend.per):>9}  {bar(value, top)}"

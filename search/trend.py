@@ -18,7 +18,7 @@ class Series:
     passages: tuple[int, ...]  # matching passages per period
     meetings: tuple[int, ...]  # matching meetings per period
     values: tuple[float, ...]  # what is plotted: passages, or the normalised value
-    undated: int  # matching passages whose meeting has no date
+    undated: int  # matching passages whose meeting has no date (by month: or a year alone)
     total_passages: int
     total_meetings: int
 

@@ -80,6 +80,25 @@ def test_trend_totals_equal_search_totals(sample_index, query):
     assert trend.periods == tuple(str(y) for y in range(1953, 1958))
 
 
+def test_trend_by_month_leaves_meetings_dated_by_year_alone_out_of_january(tmp_path):
+    """A meeting dated 1956 had been counted in 1956-01 (its start key is the year's first day)."""
+    from indexer.build import build_index
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    for name, date in {"year": "1956", "march": "10-03-1956", "newyear": "01-01-1956", "january": "01-1956"}.items():
+        (folder / f"{name}.txt").write_text(f"**Dates of Meeting:** {date}\n\n**Remarks:**\n\nalpha\n", encoding="utf-8")
+    build_index([folder], tmp_path / "ix", procs=1)
+    with Engine.open(tmp_path / "ix") as engine:
+        by_month, by_year = engine.trend(["alpha"], by="month"), engine.trend(["alpha"])
+    (series,) = by_month.series
+    assert dict(zip(by_month.periods, series.passages)) == {"1956-01": 2, "1956-02": 0, "1956-03": 1}
+    assert series.undated == 1 and by_month.base_passages == (2, 0, 1)
+    assert by_year.series[0].passages == (4,) and by_year.series[0].undated == 0
+    result = CliRunner().invoke(main, ["trend", "alpha", "--by", "month", "--index", str(tmp_path / "ix")])
+    assert "alpha: 4 passages in 4 meetings (1 undated or dated by year only)" in result.stdout
+
+
 def test_trend_normalised_and_no_match(sample_index):
     with Engine.open(sample_index) as engine:
         trend = engine.trend(["合作化", "zzzzqqq"], per="passages")
