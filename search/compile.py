@@ -171,13 +171,15 @@ class _Compiler:
         return DocSetQuery([("kind", node.kind)], 0.0)
 
     def _not(self, node: Not, positive: bool) -> wq.Query | None:
+        if isinstance(node.item, Not):  # NOT NOT x is x (it had been compiled as NOT x inside an AND)
+            return self.compile(node.item.item, positive)
         inner = self.compile(node.item, not positive)
         return None if inner is None else wq.Not(inner)
 
     def _and(self, node: And, positive: bool) -> wq.Query | None:
-        parts = [(item, self.compile(item, positive)) for item in node.items]
-        included = [q for item, q in parts if q is not None and not isinstance(item, Not)]
-        excluded = [q.query for item, q in parts if q is not None and isinstance(item, Not)]
+        parts = [self.compile(item, positive) for item in node.items]
+        included = [q for q in parts if q is not None and not isinstance(q, wq.Not)]
+        excluded = [q.query for q in parts if isinstance(q, wq.Not)]
         if not included and not excluded:
             return None
         base = wq.And(included) if len(included) > 1 else (included[0] if included else wq.Every())

@@ -86,6 +86,19 @@ def test_a_minus_excludes_phrases_groups_and_fields_too(minus, words, sample_ind
         assert engine.search(minus, limit=0).total_passages == engine.search(words, limit=0).total_passages
 
 
+@pytest.mark.parametrize("doubled, plain", [("合作化 NOT NOT 反冒进", "合作化 反冒进"),
+                                            ("合作化 -(-反冒进)", "合作化 反冒进"),
+                                            ("NOT NOT 反冒进", "反冒进"),
+                                            ("合作化 NOT NOT NOT 反冒进", "合作化 NOT 反冒进")])
+def test_not_not_is_no_negation(doubled, plain, sample_index):
+    """Inside an AND, NOT NOT x had been compiled as an exclusion of NOT x (2 hits, not 1)."""
+    from search import Engine
+
+    with Engine.open(sample_index) as engine:
+        ours, theirs = engine.search(doubled, limit=0), engine.search(plain, limit=0)
+    assert [hit.passage_id for hit in ours.hits] == [hit.passage_id for hit in theirs.hits] and theirs.hits
+
+
 def test_a_minus_inside_a_word_is_part_of_it():
     assert parse_query("co-operative -x") == And((Term("co-operative"), Not(Term("x"))))
 
