@@ -113,8 +113,12 @@ def _lex(query: str) -> list[_Tok]:
                 raise QuerySyntaxError("unclosed quotation mark", query, position)
             end = close + 1
             slop = 0
-            tail = re.match(r"~(\d{0,3})", query[end:])
+            tail = re.match(r"~(\d*)", query[end:])
             if tail:
+                after = query[end + tail.end() : end + tail.end() + 1]
+                if len(tail.group(1)) > 3 or (after and not after.isspace() and after != ")"):
+                    # "blind optimism"~x had searched the word x too; ~99999… left its tail as a word
+                    raise QuerySyntaxError("~ after a phrase takes a number of words, as in ~2", query, end)
                 slop = int(tail.group(1) or 1)
                 end += tail.end()
             tokens.append(_Tok("phrase", query[match.end() : close], position, slop))

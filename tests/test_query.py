@@ -58,6 +58,8 @@ def test_parses(query, tree):
         ("a*b", "wildcards are only allowed at the end"),
         ("x" * 10_001, "query too long"),
         ("speaker: 邓子恢", "speaker: needs a value right after the colon"),  # had searched the word "speaker"
+        ('"blind optimism"~x', "~ after a phrase takes a number of words"),  # had searched the word x too
+        ('"blind optimism"~99999999999999999999', "~ after a phrase takes a number of words"),
         ("合作化 date: 1955", "date: needs a value right after the colon"),
         ("合作化 kind:", "kind: needs a value right after the colon"),
     ],
