@@ -274,16 +274,23 @@ class Engine:
             notes = [*notes, WORD_LISTS_CHANGED]
         compiled = compile_query(node, self.date_bounds, self.ranking)
         searcher = self._searcher
-        sortedby = None if sort == "relevance" else "start_key"
-        wanted = None if (limit == 0 or group) else offset + limit
-        if sortedby is None and wanted is not None:
+        wanted = None if (limit == 0 or group or sort != "relevance") else offset + limit
+        if wanted is not None:
             collector = _CountingTopCollector(wanted)
             searcher.search_with_collector(compiled.query, collector)
             results = collector.results()
         else:
-            results = searcher.search(compiled.query, limit=wanted, sortedby=sortedby, reverse=sort == "-date")
+            results = searcher.search(compiled.query, limit=None)
         ranked = [(hit.docnum, hit.score) for hit in results]
         docset = results.docs()
+        if sort != "relevance":
+            # by the meeting's start, undated meetings last either way, ties in index order; each
+            # hit keeps its relevance score (Whoosh's sorted search had put its sort key there,
+            # and its undated key 0 first)
+            column = self._searcher.reader().column_reader("start_key")
+            start_of = {docnum: column[docnum] for docnum, _score in ranked}
+            sign = 1 if sort == "date" else -1
+            ranked.sort(key=lambda entry: (not start_of[entry[0]], sign * start_of[entry[0]], entry[0]))
 
         meeting_of = self._meeting_of(len(docset))
         meetings = {meeting_of[docnum] for docnum in docset}

@@ -88,6 +88,27 @@ def test_text_marks_with_ansi_on_a_terminal(sample_index):
     assert "\x1b[" in result.stdout
 
 
+def test_sort_by_date_puts_undated_meetings_last_and_keeps_relevance_scores(tmp_path):
+    """Whoosh's sorted search had put undated meetings (start key 0) first when sorting by
+    date, and its sort key (19560101.0) in every hit's score."""
+    from indexer.build import build_index
+    from search import Engine
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    for name, date, text in [("undated", "", "alpha"), ("year", "1956", "alpha alpha beta"), ("march", "10-03-1956", "alpha"),
+                             ("early", "1950", "alpha")]:
+        (folder / f"{name}.txt").write_text(f"**Dates of Meeting:** {date}\n\n**Remarks:**\n\n{text}\n", encoding="utf-8")
+    build_index([folder], tmp_path / "ix", procs=1)
+    with Engine.open(tmp_path / "ix") as engine:
+        relevance = {hit.meeting_id: hit.score for hit in engine.search("alpha", limit=0).hits}
+        oldest = engine.search("alpha", sort="date", limit=0).hits
+        newest = engine.search("alpha", sort="-date", limit=2).hits
+    assert [hit.meeting_id for hit in oldest] == ["early", "year", "march", "undated"]
+    assert [hit.meeting_id for hit in newest] == ["march", "year"]
+    assert {hit.meeting_id: hit.score for hit in oldest} == relevance and max(relevance.values()) < 100
+
+
 def test_group_sort_offset(sample_index):
     grouped = json.loads(run("search", "合作化", "--index", sample_index, "--format", "json", "--group", "meeting",
                              "--limit", "0").stdout)
