@@ -201,7 +201,9 @@ def run_query(engine, query: BatchQuery, limit: int = 10, counts_only: bool = Fa
         )
     except HuiyiError as error:
         return BatchResult(query, None, str(error))
-    years = results.facets.get("year", ()) if counts_only else ()
+    # undated passages get a column named so (the facet's "" had made an empty CSV header)
+    years = tuple(sorted(((year or "undated", count) for year, count in results.facets.get("year", ())),
+                         key=lambda item: (item[0] == "undated", item[0]))) if counts_only else ()
     if counts_only:
         results = _without_hits(results)
     return BatchResult(query, results, "", tuple(years), counts_only)

@@ -105,6 +105,24 @@ def test_trec_lines_are_valid(tmp_path, sample_index):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_counts_only_names_the_undated_column(tmp_path):
+    """Undated passages had a column with an empty header (and "" in JSONL's years)."""
+    from indexer.build import build_index
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "a.txt").write_text("**Remarks:**\n\nalpha\n", encoding="utf-8")
+    (folder / "b.txt").write_text("**Dates of Meeting:** 1956\n\n**Remarks:**\n\nalpha\n", encoding="utf-8")
+    build_index([folder], tmp_path / "ix", procs=1)
+    (tmp_path / "q.txt").write_text("alpha\n", encoding="utf-8")
+    table = run(tmp_path / "q.txt", "--index", tmp_path / "ix", "--counts-only", "--format", "csv", "--workers", "1")
+    lines = run(tmp_path / "q.txt", "--index", tmp_path / "ix", "--counts-only", "--workers", "1")
+    assert table.exit_code == lines.exit_code == 0
+    (row,) = csv.DictReader(io.StringIO(table.stdout))
+    assert (row["1956"], row["undated"]) == ("1", "1") and "" not in row
+    assert list(json.loads(lines.stdout.splitlines()[1])["years"].items()) == [("1956", 1), ("undated", 1)]
+
+
 def test_csv_with_sidecar_and_counts_only(tmp_path, sample_index):
     path = tmp_path / "q.csv"
     path.write_text("id,query\nq1,合作化\nq2,cooperativization\nq3,foo:bar\n", encoding="utf-8")
