@@ -146,7 +146,13 @@ def parse_date_range(text: str) -> DateRange | None:
     pieces = _RANGE_SPLIT.split(cleaned)
     if len(pieces) == 1:
         single = parse_date(cleaned)
-        return DateRange(single, None, text.strip()) if single else None
+        if single is not None:
+            return DateRange(single, None, text.strip())
+        # not one date: a range joined by one unspaced hyphen (1955-1956, 1955年10月-1956年2月,
+        # 4-11 October 1955), where "10-1954" would have been one date
+        pieces = cleaned.split("-")
+        if len(pieces) != 2:
+            return None
     if len(pieces) != 2:
         return None
     first, second = pieces

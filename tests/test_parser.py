@@ -129,6 +129,11 @@ def test_traditional_labels_are_recognised():
         ("29 October 1954", PartialDate(1954, 10, 29), None),
         ("1955-07-31", PartialDate(1955, 7, 31), None),
         ("10-1953 – 03-1954", PartialDate(1953, 10), PartialDate(1954, 3)),
+        # one unspaced hyphen between two dates (had been unreadable)
+        ("1955-1956", PartialDate(1955), PartialDate(1956)),
+        ("1955年10月-1956年2月", PartialDate(1955, 10), PartialDate(1956, 2)),
+        ("1954年10月10日-1955年1月5日", PartialDate(1954, 10, 10), PartialDate(1955, 1, 5)),
+        ("4-11 October 1955", PartialDate(1955, 10, 4), PartialDate(1955, 10, 11)),
     ],
 )
 def test_dates(written, start, end):
@@ -143,7 +148,7 @@ def test_partial_dates_say_what_is_missing():
     assert PartialDate(1954, 10).iso() == "1954-10"
 
 
-@pytest.mark.parametrize("bad", ["sometime", "31-31-1954", "31-10-1954 – 10-10-1954", "1954年13月",
+@pytest.mark.parametrize("bad", ["sometime", "31-31-1954", "31-10-1954 – 10-10-1954", "1954年13月", "1956-1955", "1955-13",
                                  "29-02-1955", "31-04-1955", "1955年2月30日", "1955-02-29"])
 def test_unreadable_dates(bad):
     assert parse_date_range(bad) is None
