@@ -514,6 +514,8 @@ class RowImport:
 def _value(row: dict, mapping: dict[str, str], target: str) -> str:
     column = mapping.get(target)
     value = row.get(column) if column else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 1955.0: pandas writes a year column with gaps as floats
     return "" if value is None else str(value).strip()
 
 

@@ -374,6 +374,19 @@ def test_an_import_file_that_cannot_be_read_is_named_in_one_line(tmp_path):
     assert 0 < indexed < 5000 and found(tmp_path / "ix-cut.jsonl.gz", '"row 0"') == ["cut/0"]
 
 
+def test_whole_floats_in_jsonl_read_as_whole_numbers(tmp_path):
+    """pandas writes a year (or id) column with gaps as floats: 1955.0 had been no date."""
+    path = tmp_path / "f.jsonl"
+    path.write_text('{"id": 7.0, "year": 1955.0, "text": "alpha"}\n{"id": 8, "year": null, "text": "beta"}\n',
+                    encoding="utf-8")
+    summary = build_index(None, tmp_path / "ix", procs=1, imports=[
+        ImportSpec(str(path), "jsonl", parse_mapping("text=text,date=year,id=id"))])
+    assert summary.warnings == 0 and summary.passages == 2
+    with Engine.open(tmp_path / "ix") as engine:
+        (hit,) = engine.search("alpha").hits
+    assert (hit.meeting_id, hit.meeting.start) == ("f/7", "1955")
+
+
 def test_a_csv_cell_longer_than_pythons_default_limit_is_read(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text("id,text\n1,short alpha\n2," + "word " * 30000 + "\n3,after omega\n", encoding="utf-8")
