@@ -119,9 +119,9 @@ def _read_csv(text: str, source: str) -> Iterator[BatchQuery]:
         raise BatchInputError(f"{source}:1: a CSV query file needs a header with 'id' and 'query' columns")
     rows.fieldnames = columns
     for number, row in enumerate(rows, start=2):
-        if not (row.get("query") or "").strip():
-            continue
-        yield BatchQuery(id=(row.get("id") or str(number - 1)).strip(), query=row["query"].strip())
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue  # a row of empty cells; one with an id and no query gets its error row, as in TSV
+        yield BatchQuery(id=(row.get("id") or str(number - 1)).strip(), query=(row.get("query") or "").strip())
 
 
 def _read_jsonl(text: str, source: str) -> Iterator[BatchQuery]:
@@ -139,7 +139,7 @@ def _read_jsonl(text: str, source: str) -> Iterator[BatchQuery]:
         if not isinstance(filters, dict) or any(name not in FILTER_FIELDS for name in filters):
             raise BatchInputError(f"{source}:{number}: filters may use {', '.join(FILTER_FIELDS)}")
         yield BatchQuery(
-            id=str(item.get("id", count)),
+            id=str(count if item.get("id") is None else item["id"]),  # "id": null had become "None"
             query=item.get("query", ""),
             limit=limit,
             filters=tuple((name, str(value)) for name, value in filters.items()),

@@ -36,6 +36,16 @@ def test_input_formats_parse_alike():
     assert jsonl[1].limit == 3 and jsonl[1].full_query() == "(合作化) date:1955 kind:speech"
 
 
+def test_an_empty_query_keeps_its_row_in_every_format():
+    """A CSV row with an id and no query had vanished (TSV kept it, to report "empty query"), and
+    a JSONL "id": null had become the id "None"."""
+    tsv = read_queries("q1\tcooperativization\nq2\t\n", "tsv")
+    csv_ = read_queries("id,query\nq1,cooperativization\nq2,\n,\n", "csv")
+    jsonl = read_queries('{"id": "q1", "query": "cooperativization"}\n{"id": null, "query": ""}\n', "jsonl")
+    assert [(q.id, q.query) for q in tsv] == [(q.id, q.query) for q in csv_] == [("q1", "cooperativization"), ("q2", "")]
+    assert [(q.id, q.query) for q in jsonl] == [("q1", "cooperativization"), ("2", "")]
+
+
 @pytest.mark.parametrize(
     "text, fmt, words",
     [
