@@ -46,8 +46,8 @@ def load_config() -> Config:
     if not isinstance(data.get("expand", False), bool):
         raise ConfigError(f"{path}: expand must be true or false")
     glossary = data.get("glossary")
-    if glossary is not None and not (isinstance(glossary, str) and glossary.strip()):
-        raise ConfigError(f"{path}: glossary must be the path of a glossary file, in quotes")
     if glossary is not None:
+        if not (isinstance(glossary, str) and glossary.strip()):
+            raise ConfigError(f"{path}: glossary must be the path of a glossary file, in quotes")
         glossary = str((path.parent / glossary).resolve())
     return Config(expand=data.get("expand", False), glossary=glossary, path=str(path))

@@ -287,7 +287,7 @@ class Engine:
             # by the meeting's start, undated meetings last either way, ties in index order; each
             # hit keeps its relevance score (Whoosh's sorted search had put its sort key there,
             # and its undated key 0 first)
-            column = self._searcher.reader().column_reader("start_key")
+            column = searcher.reader().column_reader("start_key")
             start_of = {docnum: column[docnum] for docnum, _score in ranked}
             sign = 1 if sort == "date" else -1
             ranked.sort(key=lambda entry: (not start_of[entry[0]], sign * start_of[entry[0]], entry[0]))
