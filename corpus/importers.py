@@ -14,7 +14,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -360,10 +360,12 @@ def _lines(raw: io.BufferedIOBase, decoding: _Decoding, replaced: list[int]) -> 
 
 
 def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | None = None,
-          encoding: str | None = None) -> Iterator[tuple[int, dict]]:
+          encoding: str | None = None, mapped: Collection[str] = ()) -> Iterator[tuple[int, dict]]:
     """(line number, row) for each row; a row that cannot be read is ``{"__error__": why}``, a
-    row with bytes not in the file's encoding has a ``"__warning__"``, and a file that cannot be
-    read further ends with an error row. ``opened`` is given the open file."""
+    row with bytes not in the file's encoding has a ``"__warning__"``, a remark on the file as a
+    whole is ``{"__note__": remark}``, and a file that cannot be read further ends with an error
+    row. ``opened`` is given the open file; ``mapped``: the columns an import reads (a CSV header
+    that names one of them twice is remarked on)."""
     raw, decoding = _open_rows(path, encoding)
     replaced: list[int] = []
     warning = _replaced(decoding.encoding, told=encoding is not None)
@@ -377,17 +379,29 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
         lines = _lines(raw, decoding, replaced)
         try:
             if fmt == "csv":
-                blank: set[int] = set()  # lines csv passes over, unless inside a quoted field
-                reader = csv.DictReader(_noting_blank_lines(lines, blank))
-                reader.fieldnames  # noqa: B018 - reads the header
+                tally = CsvLines(lines)
+                reader = csv.DictReader(tally)
+                if reader.fieldnames:
+                    reader.fieldnames, note = _distinct_column_names(reader.fieldnames, mapped)
+                    if note:
+                        yield reader.line_num, {"__note__": note}
                 number = reader.line_num
+                held = None  # the row before: the last row is checked for a quote left open
                 for row in reader:
+                    if held is not None:
+                        yield held
                     first, number = number + 1, reader.line_num
-                    while first in blank and first < number:
+                    while first in tally.blank and first < number:
                         first += 1
                     if replaced and replaced[-1] >= first:
                         row["__warning__"] = warning
-                    yield first, row
+                    held = first, row
+                    odd_quotes = tally.quotes_since_last_row() % 2
+                if held is not None:
+                    first = held[0]
+                    if odd_quotes and number > first:
+                        held = first, {"__error__": f"{unclosed_quote(first, number)}; not indexed"}
+                    yield held
                 return
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
@@ -411,18 +425,69 @@ _CANNOT_READ_ON = "cannot read the rest of the file"
 _UNREADABLE_ROWS = 100  # a file whose first so many rows cannot be read is not read on
 
 
-def _noting_blank_lines(lines: Iterator[str], blank: set[int]) -> Iterator[str]:
-    for number, line in enumerate(lines, start=1):
+class CsvLines:
+    """The lines of a CSV file for ``csv.reader``, noting as it reads them the blank ones (csv
+    passes over them, unless inside a quoted cell) and the quote marks. A last row over several
+    lines that holds an odd number of them ended inside a quoted cell: the file ended first.
+    (Only the last row is judged: a stray mark after a closing one can make any row odd.)"""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.blank: set[int] = set()
+        self._lines, self._number, self._quotes, self._quotes_before = lines, 0, 0, 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._number += 1
         if not line.strip():
-            blank.add(number)
-        yield line
+            self.blank.add(self._number)
+        self._quotes += line.count('"')
+        return line
+
+    def quotes_since_last_row(self) -> int:
+        quotes, self._quotes_before = self._quotes - self._quotes_before, self._quotes
+        return quotes
+
+
+def unclosed_quote(first: int, last: int) -> str:
+    """What happened when the last row of a CSV file, lines ``first`` to ``last``, ended inside a
+    quoted cell (csv reads on to the end of the file, silently)."""
+    return (f"the quote mark opened on line {first} is never closed, so lines {first}-{last} (the rest of the file) "
+            'read as one row (close it, or write a quote mark inside a quoted cell as "")')
+
+
+def _distinct_column_names(names: list[str], mapped: Collection[str]) -> tuple[list[str], str]:
+    """A header's names with each repeated one numbered as pandas numbers it (``text``, then
+    ``text.1``), so that ``--map`` can name either column; and a remark when a mapped one repeats
+    (csv alone would read the last column of a name, silently)."""
+    taken, seen = set(names), set()
+    distinct, repeated = [], {}
+    for column, name in enumerate(names, start=1):
+        if name in seen and name:
+            repeated.setdefault(name, [names.index(name) + 1]).append(column)
+            suffix = 1
+            while f"{name}.{suffix}" in taken:
+                suffix += 1
+            name = f"{name}.{suffix}"
+            taken.add(name)
+        seen.add(name)
+        distinct.append(name)
+    remarks = []
+    for name, columns in repeated.items():
+        if name in mapped:
+            others = ", ".join(repr(distinct[column - 1]) for column in columns[1:])
+            remarks.append(f"{len(columns)} columns are named {name!r} (columns {', '.join(map(str, columns))}): "
+                           f"{name!r} reads the first, {others} the next")
+    return distinct, "; ".join(remarks)
 
 
 def check_columns(path: Path, fmt: str, mapping: dict[str, str], encoding: str | None = None) -> None:
     """Fail early, naming the column, when the first row that can be read lacks a mapped column
     (rows before it are skipped and named when the file is read)."""
     first_error, errors = None, 0
-    for number, row in _rows(path, fmt, encoding=encoding):
+    for number, row in _rows(path, fmt, encoding=encoding, mapped=set(mapping.values())):
         if "__note__" in row:
             continue
         if "__error__" in row:
@@ -492,7 +557,7 @@ class RowImport:
         check_columns(path, fmt, mapping, self.encoding)
         source = str(path)
         first_line: dict[str, int] = {}
-        for number, row in _rows(path, fmt, self._opened, self.encoding):
+        for number, row in _rows(path, fmt, self._opened, self.encoding, set(mapping.values())):
             if "__note__" in row:
                 yield ParseResult(source, None, (Problem(source, number, row["__note__"]),))
                 continue

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from corpus.errors import HuiyiError, UsageError
+from corpus.importers import CsvLines, unclosed_quote
 
 from .results import Results
 
@@ -113,15 +114,25 @@ def _read_tsv(text: str, source: str) -> Iterator[BatchQuery]:
 
 
 def _read_csv(text: str, source: str) -> Iterator[BatchQuery]:
-    rows = csv.DictReader(io.StringIO(text))
+    lines = CsvLines(io.StringIO(text))
+    rows = csv.DictReader(lines)
     columns = [name.strip().lower() for name in rows.fieldnames or []]
     if "query" not in columns:
         raise BatchInputError(f"{source}:1: a CSV query file needs a header with 'id' and 'query' columns")
+    for name in ("id", "query"):
+        if columns.count(name) > 1:
+            raise BatchInputError(f"{source}:1: the header has {columns.count(name)} columns named {name!r}")
     rows.fieldnames = columns
+    queries, last_line = [], rows.line_num
     for number, row in enumerate(rows, start=2):
+        first_line, last_line = last_line + 1, rows.line_num
+        odd_quotes = lines.quotes_since_last_row() % 2
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue  # a row of empty cells; one with an id and no query gets its error row, as in TSV
-        yield BatchQuery(id=(row.get("id") or str(number - 1)).strip(), query=(row.get("query") or "").strip())
+        queries.append(BatchQuery(id=(row.get("id") or str(number - 1)).strip(), query=(row.get("query") or "").strip()))
+    if queries and odd_quotes and last_line > first_line:  # checked on the last row only: see CsvLines
+        raise BatchInputError(f"{source}:{first_line}: {unclosed_quote(first_line, last_line)}")
+    return iter(queries)
 
 
 def _read_jsonl(text: str, source: str) -> Iterator[BatchQuery]:

@@ -36,6 +36,11 @@ def test_input_formats_parse_alike():
     assert jsonl[1].limit == 3 and jsonl[1].full_query() == "(合作化) date:1955 kind:speech"
 
 
+def test_csv_queries_keep_phrases_in_doubled_quote_marks_and_cells_over_lines():
+    queries = read_queries('id,query\nq1,"""blind optimism"" OR ""急躁冒进"""\nq2,"a\nb"\nq3,c "d\n', "csv")
+    assert [(q.id, q.query) for q in queries] == [("q1", '"blind optimism" OR "急躁冒进"'), ("q2", "a\nb"), ("q3", 'c "d')]
+
+
 def test_an_empty_query_keeps_its_row_in_every_format():
     """A CSV row with an id and no query had vanished (TSV kept it, to report "empty query"), and
     a JSONL "id": null had become the id "None"."""
@@ -54,6 +59,9 @@ def test_an_empty_query_keeps_its_row_in_every_format():
         ('{"query": "a"\n', "jsonl", "queries:1: not JSON"),
         ('{"query": "a", "filters": {"colour": "red"}}\n', "jsonl", "filters may use"),
         ("a\tx\na\ty\n", "tsv", "query id 'a' is used twice"),
+        ("id,query,Query\nq1,a,b\n", "csv", "queries:1: the header has 2 columns named 'query'"),
+        ('id,query\nq1,"blind optimism\nq2,合作化\n', "csv",
+         "queries:2: the quote mark opened on line 2 is never closed, so lines 2-3 "),
     ],
 )
 def test_bad_query_files(text, fmt, words):

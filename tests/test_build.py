@@ -1166,3 +1166,33 @@ def test_utf8_chinese_with_stray_bytes_stays_utf8(tmp_path):
     (tmp_path / "western.csv").write_bytes(western.encode("cp1252"))
     result = _import(tmp_path, tmp_path / "western.csv", "csv", name="western")
     assert "read as" not in result.stderr and result.stderr.count(": warning: bytes that are not utf-8") == 2
+
+
+def test_a_csv_header_that_repeats_a_mapped_name_is_remarked_on_and_each_column_can_be_mapped(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("id,text,note,text,text.1\n1,alpha,n,beta,gamma\n", encoding="utf-8")
+    first = _import(tmp_path, path, "csv", name="first")
+    assert (f"{path}:1: warning: 2 columns are named 'text' (columns 2, 4): 'text' reads the first, 'text.2' the next"
+            in first.stderr.splitlines())
+    assert found(tmp_path / "first", "alpha") == ["twice/1"] and found(tmp_path / "first", "beta") == []
+    second = _import(tmp_path, path, "csv", mapping="text=text.2,id=id", name="second")
+    assert "columns are named" not in second.stderr  # the repeated name is not read
+    assert found(tmp_path / "second", "beta") == ["twice/1"]
+    assert found(tmp_path / "second", "gamma") == []
+
+
+def test_a_quote_mark_never_closed_in_a_csv_is_an_error_not_one_meeting_of_the_rest(tmp_path):
+    path = tmp_path / "open.csv"
+    path.write_text('id,text\n1,alpha\n2,"beta\n3,gamma ""quoted""\n\n4,delta\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", "--from", "csv", str(path), "--map", "text=text,id=id",
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert (f"skipped {path}:3: error: the quote mark opened on line 3 is never closed, so lines 3-6 (the rest of "
+            'the file) read as one row (close it, or write a quote mark inside a quoted cell as ""); not indexed'
+            in result.stderr.splitlines())
+    assert found(tmp_path / "ix", "alpha") == ["open/1"] and found(tmp_path / "ix", "gamma") == []
+    # quoted cells over several lines, with quote marks inside, and a stray mark in an unquoted cell read as before
+    path.write_text('id,text\n1,"alpha ""a""\nover lines"\n2,he said "beta\n3,"gamma\n\ndelta"\n', encoding="utf-8")
+    result = _import(tmp_path, path, "csv", name="closed")
+    assert "error" not in result.stderr
+    assert [found(tmp_path / "closed", word) for word in ("over", "beta", "delta")] == [["open/1"], ["open/2"], ["open/3"]]
