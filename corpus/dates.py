@@ -82,19 +82,27 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(" + MONTH_NAME + r"),?\s+(\d{4})", re.IGNORECASE), "My"),
     (re.compile(r"(\d{4})"), "y"),
 ]
+# a month and day with no year: the start of "October 4 - November 2, 1955"
+_MONTH_DAY = [
+    (re.compile(r"(" + MONTH_NAME + r")\s+(\d{1,2})(?:st|nd|rd|th)?", re.IGNORECASE), "Md"),
+    (re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+(" + MONTH_NAME + r")", re.IGNORECASE), "dM"),
+]
+# a day and year with no month: the end of "October 4-11, 1955"
+_DAY_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
 _CHINESE = re.compile(
     rf"(?:({CHINESE_NUMBER}|\d{{2,4}})\s*年)?\s*(?:({CHINESE_NUMBER}|\d{{1,2}})\s*月)?"
     rf"\s*(?:({CHINESE_NUMBER}|\d{{1,2}})\s*[日号])?"
 )
 
 
-def _from_groups(kind: str, groups: tuple[str, ...]) -> PartialDate | None:
+def _from_groups(kind: str, groups: tuple[str, ...], year: int | None = None) -> PartialDate | None:
+    """A date from a pattern's groups; ``year`` when the pattern has none."""
     parts = dict(zip(kind, groups))
     month = parts.get("m") or parts.get("M")
     if month is not None and not month.isdigit():
         month = MONTHS[month.lower().rstrip(".")]
     return _valid(
-        int(parts["y"]),
+        int(parts["y"]) if "y" in parts else year,
         int(month) if month is not None else None,
         int(parts["d"]) if "d" in parts else None,
     )
@@ -125,7 +133,12 @@ def parse_date(text: str, default_year: int | None = None, default_month: int | 
             return None
         return _valid(year, month, day)
     if default_year is not None:
-        # An end of a range that gives only a day or a day and month ("10-31 October 1954").
+        # An end of a range that gives only a day or a day and month ("10-31 October 1954",
+        # "October 4 - November 2, 1955").
+        for pattern, kind in _MONTH_DAY:
+            match = pattern.fullmatch(cleaned)
+            if match:
+                return _from_groups(kind, match.groups(), default_year)
         match = re.fullmatch(r"(\d{1,2})", cleaned)
         if match and default_month is not None:
             return _valid(default_year, default_month, int(match.group(1)))
@@ -161,13 +174,35 @@ def parse_date_range(text: str) -> DateRange | None:
     if start is None and end is not None:
         # "10-31 October 1954" style: the start borrows what the end has.
         start = parse_date(first, default_year=end.year, default_month=end.month)
-    if start is not None and end is None:
+        if start is not None and start.month != end.month and _sort_key(end) < _sort_key(start):
+            start = _valid(start.year - 1, start.month, start.day)  # December 28 - January 3, 1956
+    elif start is not None and end is None:
         end = parse_date(second, default_year=start.year, default_month=start.month)
+        if end is not None and end.month != start.month and _sort_key(end) < _sort_key(start):
+            end = _valid(end.year + 1, end.month, end.day)  # 1955年12月28日至1月3日
+    elif start is None and end is None:
+        start, end = _days_of_one_month(first, second)
     if start is None or end is None:
         return None
     if _sort_key(end) < _sort_key(start):
         return None
     return DateRange(start, end, text.strip())
+
+
+def _days_of_one_month(first: str, second: str) -> tuple[PartialDate | None, PartialDate | None]:
+    """A range whose start lacks the year and whose end lacks the month: "October 4" and
+    "11, 1955" (of "October 4-11, 1955"), "1955年10月4" and "11日" (of "1955年10月4—11日")."""
+    day_year = _DAY_YEAR.fullmatch(second.rstrip(".,;"))
+    if day_year is not None:
+        year = int(day_year.group(2))
+        start = parse_date(first, default_year=year)
+        if start is not None and start.day is not None:
+            return start, _valid(year, start.month, int(day_year.group(1)))
+    elif second.endswith(("日", "号")) and "月" in first:
+        start = parse_date(first + second[-1])
+        if start is not None:
+            return start, parse_date(second, default_year=start.year, default_month=start.month)
+    return None, None
 
 
 def _sort_key(date: PartialDate) -> tuple[int, int, int]:

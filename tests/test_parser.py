@@ -134,6 +134,15 @@ def test_traditional_labels_are_recognised():
         ("1955年10月-1956年2月", PartialDate(1955, 10), PartialDate(1956, 2)),
         ("1954年10月10日-1955年1月5日", PartialDate(1954, 10, 10), PartialDate(1955, 1, 5)),
         ("4-11 October 1955", PartialDate(1955, 10, 4), PartialDate(1955, 10, 11)),
+        # a start without its year, an end without its month, a range over New Year (had been unreadable)
+        ("October 4-11, 1955", PartialDate(1955, 10, 4), PartialDate(1955, 10, 11)),
+        ("Oct. 4th–11th 1955", PartialDate(1955, 10, 4), PartialDate(1955, 10, 11)),
+        ("September 28 - October 4, 1955", PartialDate(1955, 9, 28), PartialDate(1955, 10, 4)),
+        ("28 September to 4 October 1955", PartialDate(1955, 9, 28), PartialDate(1955, 10, 4)),
+        ("December 28 - January 3, 1956", PartialDate(1955, 12, 28), PartialDate(1956, 1, 3)),
+        ("1955年12月28日至1月3日", PartialDate(1955, 12, 28), PartialDate(1956, 1, 3)),
+        ("1955年10月4—11日", PartialDate(1955, 10, 4), PartialDate(1955, 10, 11)),
+        ("一九五五年十月四至十一日", PartialDate(1955, 10, 4), PartialDate(1955, 10, 11)),
     ],
 )
 def test_dates(written, start, end):
@@ -149,7 +158,9 @@ def test_partial_dates_say_what_is_missing():
 
 
 @pytest.mark.parametrize("bad", ["sometime", "31-31-1954", "31-10-1954 – 10-10-1954", "1954年13月", "1956-1955", "1955-13",
-                                 "29-02-1955", "31-04-1955", "1955年2月30日", "1955-02-29"])
+                                 "29-02-1955", "31-04-1955", "1955年2月30日", "1955-02-29",
+                                 "October 11-4, 1955", "February 28-30, 1955", "1955年12月28日至3日", "October 4-11",
+                                 "10月4—11日"])
 def test_unreadable_dates(bad):
     assert parse_date_range(bad) is None
 
