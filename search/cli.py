@@ -407,10 +407,6 @@ def stats(index_dir, fmt) -> None:
         click.echo(f"{label:<12} " + ", ".join(f"{value} {count}" for value, count in pairs))
 
 
-if __name__ == "__main__":
-    main()
-
-
 # ------------------------------------------------------------------ kwic
 
 @main.command()
@@ -476,3 +472,7 @@ def trend(queries, index_dir, by, per, plot_path, fmt, expand, glossary) -> None
     else:
         for line in render.trend_text(result):
             click.echo(line)
+
+
+if __name__ == "__main__":  # last: every command is defined by then
+    main()

@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +16,13 @@ from .conftest import SAMPLES
 
 def run(*args, **kwargs):
     return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
+
+
+def test_python_dash_m_has_every_command():
+    """``python -m search.cli`` had run ``main`` before ``kwic`` and ``trend`` were defined."""
+    done = subprocess.run([sys.executable, "-m", "search.cli", "--help"], capture_output=True, text=True, check=True)
+    listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed == set(main.commands) >= {"kwic", "trend"}
 
 
 def test_index_command_builds_and_summarises(tmp_path):
