@@ -107,5 +107,6 @@ def _date_fields(first: PartialDate, last: PartialDate) -> dict:
     a day's news, a session's speeches). Read only: the caller copies it."""
     start, end = first_day(first), last_day(last)
     fields = {name: " ".join(values) for name, values in date_terms(start, end).items() if values}
-    fields.update(start=first.iso(), end=last.iso(), start_key=sort_key(start), year_key=str(first.year))
+    # year_key in four digits, as in ISO dates and trend periods: year 956 is 0956, which sorts before 1955
+    fields.update(start=first.iso(), end=last.iso(), start_key=sort_key(start), year_key=f"{first.year:04d}")
     return fields

@@ -99,6 +99,25 @@ def test_trend_by_month_leaves_meetings_dated_by_year_alone_out_of_january(tmp_p
     assert "alpha: 4 passages in 4 meetings (1 undated or dated by year only)" in result.stdout
 
 
+def test_a_year_before_1000_is_named_in_four_digits_and_sorted_as_a_year(tmp_path):
+    """Year facets, stats and batch columns had said 956 (after 1955: sorted as text) where
+    dates and trend said 0956."""
+    from indexer.build import build_index
+    from search.batch import BatchQuery, run_query
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    for date in ("0956", "1955", "03-0956"):
+        (folder / f"m{date}.txt").write_text(f"**Dates of Meeting:** {date}\n\n**Remarks:**\n\nalpha\n", encoding="utf-8")
+    build_index([folder], tmp_path / "ix", procs=1)
+    with Engine.open(tmp_path / "ix") as engine:
+        assert engine.search("alpha", facets=["year"]).facets["year"] == (("0956", 2), ("1955", 1))
+        assert engine.stats().by_year == (("0956", 2), ("1955", 1))
+        assert run_query(engine, BatchQuery("1", "alpha"), counts_only=True).year_counts == (("0956", 2), ("1955", 1))
+        trend = engine.trend(["alpha"])
+    assert trend.periods[0] == "0956" and trend.periods[-1] == "1955" and trend.series[0].passages[0] == 2
+
+
 def test_trend_normalised_and_no_match(sample_index):
     with Engine.open(sample_index) as engine:
         trend = engine.trend(["合作化", "zzzzqqq"], per="passages")
