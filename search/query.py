@@ -238,10 +238,12 @@ class _Parser:
 
 def _word(text: str, field: str, token: _Tok, parser: _Parser) -> Term:
     fuzzy = 0
-    match = re.fullmatch(r"(.+?)~(\d?)", text)
+    # a word's ~ and its edits: optimsm~, optimsm~2 (~0: the word itself); 1955~1956 stays text
+    match = re.fullmatch(r"(.*\D)~(\d*)", text)
     if match:
-        text, fuzzy = match.group(1), int(match.group(2) or 1)
-        if fuzzy > 2:
+        text, edits = match.groups()
+        fuzzy = int(edits[:3] or 1)
+        if fuzzy > 2:  # optimsm~10 had searched the word "optimsm~10"
             raise parser.error("fuzzy distance must be 1 or 2", token)
     prefix = text.endswith("*")
     if prefix:

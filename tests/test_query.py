@@ -60,6 +60,9 @@ def test_parses(query, tree):
         ("speaker: 邓子恢", "speaker: needs a value right after the colon"),  # had searched the word "speaker"
         ('"blind optimism"~x', "~ after a phrase takes a number of words"),  # had searched the word x too
         ('"blind optimism"~99999999999999999999', "~ after a phrase takes a number of words"),
+        ("optimsm~5", "fuzzy distance must be 1 or 2"),
+        ("optimsm~10", "fuzzy distance must be 1 or 2"),  # had searched the word "optimsm~10"
+        ("optimsm~99999999999999999999", "fuzzy distance must be 1 or 2"),
         ("合作化 date: 1955", "date: needs a value right after the colon"),
         ("合作化 kind:", "kind: needs a value right after the colon"),
     ],
