@@ -50,8 +50,10 @@ class Glossary:
             raise GlossaryError(f"{path}:{line.group(1) if line else 1}: {error}") from None
         groups = []
         for term, forms in data.items():
-            if not isinstance(forms, list) or not all(isinstance(form, str) and form.strip() for form in forms):
+            if not isinstance(forms, list) or not all(isinstance(form, str) for form in forms):
                 raise GlossaryError(f"{path}: entry {term!r} must be a list of terms, like {term} = [\"…\", \"…\"]")
+            if not term.strip() or not all(form.strip() for form in forms):  # had said "must be a list of terms"
+                raise GlossaryError(f"{path}: entry {term!r} has an empty term (\"\"); remove it")
             groups.append(tuple(dict.fromkeys([term, *forms])))
         return cls(str(path), tuple(groups))
 

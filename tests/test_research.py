@@ -183,6 +183,10 @@ def test_glossary_from_a_user_file_and_its_errors(tmp_path, sample_index):
     wrong.write_text('"a" = "b"\n', encoding="utf-8")
     with pytest.raises(GlossaryError, match="must be a list of terms"):
         Glossary.load(wrong)
+    for entries in ('"a" = ["b", ""]\n', '"a" = ["b", " "]\n', '"" = ["b"]\n'):
+        wrong.write_text(entries, encoding="utf-8")
+        with pytest.raises(GlossaryError, match=re.escape('has an empty term (""); remove it')):
+            Glossary.load(wrong)
 
 
 def test_expand_from_config(tmp_path, sample_index, monkeypatch):
