@@ -104,13 +104,16 @@ def _read_txt(text: str, source: str) -> Iterator[BatchQuery]:
 
 
 def _read_tsv(text: str, source: str) -> Iterator[BatchQuery]:
+    count = 0
     for number, line in _content_lines(text):
         query_id, tab, query = line.partition("\t")
         if not tab:
             raise BatchInputError(f"{source}:{number}: expected id<TAB>query")
         if number == 1 and query_id.strip().lower() == "id" and query.strip().lower() == "query":
             continue  # a header row
-        yield BatchQuery(id=query_id.strip(), query=query.strip())
+        count += 1
+        # a blank id is numbered by the query's place, as in CSV and JSONL (it had stayed "")
+        yield BatchQuery(id=query_id.strip() or str(count), query=query.strip())
 
 
 def _read_csv(text: str, source: str) -> Iterator[BatchQuery]:

@@ -51,6 +51,13 @@ def test_an_empty_query_keeps_its_row_in_every_format():
     assert [(q.id, q.query) for q in jsonl] == [("q1", "cooperativization"), ("2", "")]
 
 
+def test_a_blank_id_is_numbered_by_the_querys_place_in_every_format():
+    tsv = read_queries("id\tquery\nq1\tcooperativization\n\t合作化\n", "tsv")
+    csv_ = read_queries("id,query\nq1,cooperativization\n,合作化\n", "csv")
+    jsonl = read_queries('{"id": "q1", "query": "cooperativization"}\n{"query": "合作化"}\n', "jsonl")
+    assert [q.id for q in tsv] == [q.id for q in csv_] == [q.id for q in jsonl] == ["q1", "2"]
+
+
 @pytest.mark.parametrize(
     "text, fmt, words",
     [
