@@ -622,7 +622,7 @@ def test_ctrl_c_stops_a_parallel_build_without_tracebacks(tmp_path):
     assert process.poll() is None, "the build finished before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 1 and "Aborted!" in stderr
+    assert process.returncode == 1 and "Aborted!" in stderr, stderr  # once (under load) 0: stderr says why next time
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert found(index_dir, "oldword") == ["old"] and not list(tmp_path.glob(".ix.building-*"))
 
