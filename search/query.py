@@ -306,7 +306,9 @@ def parse_query(query: str) -> Node:
         deepest = max(deepest, depth)
     if deepest > MAX_NESTING:
         raise QuerySyntaxError(f"parentheses nested {deepest} deep; the limit is {MAX_NESTING}", query, 0)
-    return _Parser(query.strip()).parse()
+    # full-width syntax as a Chinese keyboard types it, （a OR b） －c speaker：x, is syntax (it had
+    # been searched as text, silently); one character for one, so positions stay the user's
+    return _Parser(fold_width(query).strip()).parse()
 
 
 def describe(node: Node) -> str:

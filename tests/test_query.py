@@ -72,6 +72,16 @@ def test_errors(query, words):
         parse_query(query)
 
 
+@pytest.mark.parametrize("typed, ascii_", [
+    ("（合作化 OR 冒进） date:1957", "(合作化 OR 冒进) date:1957"),  # had been 17 hits, not 3: the brackets were text
+    ("合作化 －高级社", "合作化 -高级社"),  # had required 高级社
+    ("speaker：邓子恢", "speaker:邓子恢"),
+    ("＂blind optimism＂～2 coop＊", '"blind optimism"~2 coop*'),
+])
+def test_full_width_syntax_from_a_chinese_keyboard_is_syntax(typed, ascii_):
+    assert parse_query(typed) == parse_query(ascii_)
+
+
 @pytest.mark.parametrize("minus, words", [
     ('cooperatives -"blind optimism"', 'cooperatives NOT "blind optimism"'),
     ("cooperatives -(optimism OR careless)", "cooperatives NOT (optimism OR careless)"),
