@@ -39,6 +39,7 @@ _LIST_MARKER = re.compile(r"^(?:[-*•·]\s+|\d{1,3}[.)、]\s*|[（(][一二三�
 _BULLET = re.compile(r"^[-*•·]\s+")
 _CLOSING = set(".!?。！？…;；:：") | set(QUOTE_PAIRS.values()) | {")", "）", "]", "】"}
 _ATTENDANCE_SPLIT = re.compile(r"\s*[,;，；、\n]\s*")
+_ATTENDANCE_SEPARATOR = re.compile(r"[,;，；、]")
 
 
 @lru_cache(maxsize=1)
@@ -272,15 +273,19 @@ def parse_text(text: str, source: str, meeting_id: str, encoding: str = "utf-8")
                 dates = _dates_ahead(record, labels, openers, position)
             values["speeches"].extend(_speeches(record, labels, label.end, body_end, dates))
             continue
-        paragraphs = _clean_all(record, paragraphs_of(record.lines(label.end, body_end)))
+        lines = record.lines(label.end, body_end)
+        if field == "attendance" and not _ATTENDANCE_SEPARATOR.search(record.text, label.end, body_end):
+            # no separator at all: one name a line (they had run together into one name)
+            lines = [piece for line in lines for piece in (line, _Line(line.number, ""))]
+        paragraphs = _clean_all(record, paragraphs_of(lines))
         if field == "dates":
             written = _plain(paragraphs)
             if written and dates is None:
                 dates = parse_date_range(written)
                 if dates is None:
                     record.warn(line, f"cannot read the date {written!r}; the meeting has no date")
-        elif field == "attendance":
-            names = _ATTENDANCE_SPLIT.split(_plain(paragraphs))
+        elif field == "attendance":  # each paragraph (a list item) apart: they had run together too
+            names = (name for paragraph in paragraphs for name in _ATTENDANCE_SPLIT.split(paragraph.text))
             values["attendance"].extend(name.strip() for name in names if name.strip())
         else:
             values[field].extend(paragraphs)

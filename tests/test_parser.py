@@ -349,3 +349,17 @@ def test_markup_is_read_with_or_without_the_quick_check(raw, monkeypatch):
     quick = inline.clean_paragraph(raw, 1)
     monkeypatch.setattr(inline, "_MARKUP_START", re.compile(""))  # matches everywhere: always read
     assert inline.clean_paragraph(raw, 1) == quick
+
+
+@pytest.mark.parametrize("written", [
+    "- Mao Zedong\n- Liu Shaoqi\n- Zhou Enlai",  # a list: had been one name, "Mao Zedong Liu Shaoqi Zhou Enlai"
+    "Mao Zedong\nLiu Shaoqi\nZhou Enlai",  # one a line, no separator
+    "Mao Zedong, Liu\nShaoqi, Zhou Enlai",  # separators: a line break inside a name is a wrapped line
+    "- Mao Zedong, Liu Shaoqi\n- Zhou Enlai",
+])
+def test_attendance_one_name_a_line_or_an_item_is_a_name_each(written):
+    record = f"**Dates of Meeting:** 1955\n\n**Attendance:**\n\n{written}\n\n**Remarks:**\n\nx.\n"
+    assert parse_text(record, "a.txt", "a").meeting.attendance == ("Mao Zedong", "Liu Shaoqi", "Zhou Enlai")
+    chinese = record.replace("Mao Zedong", "毛泽东").replace("Liu\nShaoqi", "刘少\n奇").replace("Liu Shaoqi", "刘少奇")
+    chinese = chinese.replace("Zhou Enlai", "周恩来").replace(", ", "、")
+    assert parse_text(chinese, "a.txt", "a").meeting.attendance == ("毛泽东", "刘少奇", "周恩来")
