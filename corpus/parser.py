@@ -34,7 +34,11 @@ FIELD_LABELS = {
     "remarks": ["remarks", "notes", "备注"],
 }
 
-_LABEL = re.compile(r"\*\*[ \t]*(?P<label>[^*\n]{1,100}?)[ \t]*(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])")
+# A label is at most 300 characters: "**The Honourable …, Minister for …:**" had passed 100, and
+# its speech had been filed under the speaker before, silently; longer is text, with a warning.
+LABEL_LENGTH = 300
+_LABEL = re.compile(r"\*\*[ \t]*(?P<label>[^*\n]{1,%d}?)[ \t]*(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])" % LABEL_LENGTH)
+_TOO_LONG_LABEL = re.compile(r"^\*\*[^*\n]{%d,}(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])" % (LABEL_LENGTH + 1), re.MULTILINE)
 _LIST_MARKER = re.compile(r"^(?:[-*•·]\s+|\d{1,3}[.)、]\s*|[（(][一二三四五六七八九十\d]{1,3}[)）]\s*|[一二三四五六七八九十]{1,3}、)")
 _BULLET = re.compile(r"^[-*•·]\s+")
 _CLOSING = set(".!?。！？…;；:：") | set(QUOTE_PAIRS.values()) | {")", "）", "]", "】"}
@@ -228,6 +232,8 @@ def parse_text(text: str, source: str, meeting_id: str, encoding: str = "utf-8")
         record.warn(1, "empty file: not a meeting record", "error")
         return ParseResult(source, None, tuple(record.problems))
     labels = find_labels(text)
+    for match in _TOO_LONG_LABEL.finditer(text):
+        record.warn(record.line_of(match.start()), f"a bold label over {LABEL_LENGTH} characters is read as text")
     if not any(label.field for label in labels):
         record.warn(1, "no field labels such as **Dates of Meeting:** found: not a meeting record", "error")
         return ParseResult(source, None, tuple(record.problems))

@@ -363,3 +363,16 @@ def test_attendance_one_name_a_line_or_an_item_is_a_name_each(written):
     chinese = record.replace("Mao Zedong", "毛泽东").replace("Liu\nShaoqi", "刘少\n奇").replace("Liu Shaoqi", "刘少奇")
     chinese = chinese.replace("Zhou Enlai", "周恩来").replace(", ", "、")
     assert parse_text(chinese, "a.txt", "a").meeting.attendance == ("毛泽东", "刘少奇", "周恩来")
+
+
+def test_a_long_speaker_label_opens_its_speech_and_a_longer_one_is_text_with_a_warning():
+    """A label over 100 characters had been text: its speech was filed under the speaker before."""
+    long_name = "The Honourable Member for " + "the Constituency of Somewhere, " * 4 + "Minister"  # 158 characters
+    record = ("**Dates of Meeting:** 1955\n\n**Speeches/Reports:**\n\n**Deng Zihui:** First\n\nalpha.\n\n"
+              f"**{long_name}:** October 7 Long name\n\nbeta.\n")
+    result = parse_text(record, "a.txt", "a")
+    assert [(s.speaker, [p.text for p in s.paragraphs]) for s in result.meeting.speeches] == [
+        ("Deng Zihui", ["alpha."]), (long_name, ["beta."])]
+    assert not result.problems
+    too_long = parse_text(record.replace(long_name, long_name * 2), "a.txt", "a")
+    assert [str(p) for p in too_long.problems] == ["a.txt:9: warning: a bold label over 300 characters is read as text"]
