@@ -13,11 +13,22 @@ from dataclasses import replace
 from .dates import parse_date
 from .model import CrossReference, FootnoteMark, Paragraph, Quotation, Span
 
+# The HTML elements that records exported from web pages carry: dropped as markup. Any other
+# <word> is the editor's (<illegible>, <Bern>) and stays in the text: all <…> had been dropped.
+HTML_ELEMENTS = (
+    "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big", "blockquote", "body",
+    "caption", "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
+    "em", "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header",
+    "hr", "html", "i", "img", "ins", "kbd", "li", "link", "main", "mark", "meta", "nav", "nobr", "ol", "p",
+    "pre", "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span", "strike", "strong", "sub",
+    "summary", "table", "tbody", "td", "tfoot", "th", "thead", "time", "title", "tr", "tt", "u", "ul", "var",
+    "wbr",
+)
 _MARKUP = re.compile(
     r"<sup>\s*(?P<sup>[^<>\n]{0,20}?)\s*</sup>"
     r"|\[(?P<link_text>[^\[\]\n]{0,200})\]\((?P<link_target>[^()\s]{0,500})\)"
     r"|(?P<br><br\s*/?>)"
-    r"|(?P<tag></?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,100})?>)"
+    r"|(?P<tag></?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r")(?:\s[^<>\n]{0,100})?\s*/?>)"
     r"|(?P<bold>\*\*|__)",
     re.IGNORECASE,
 )

@@ -37,8 +37,9 @@ FIELD_LABELS = {
 # A label is at most 300 characters: "**The Honourable …, Minister for …:**" had passed 100, and
 # its speech had been filed under the speaker before, silently; longer is text, with a warning.
 LABEL_LENGTH = 300
-_LABEL = re.compile(r"\*\*[ \t]*(?P<label>[^*\n]{1,%d}?)[ \t]*(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])" % LABEL_LENGTH)
-_TOO_LONG_LABEL = re.compile(r"^\*\*[^*\n]{%d,}(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])" % (LABEL_LENGTH + 1), re.MULTILINE)
+_LABEL_END = r"(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])"
+_LABEL = re.compile(rf"\*\*[ \t]*(?P<label>[^*\n]{{1,{LABEL_LENGTH}}}?)[ \t]*{_LABEL_END}")
+_TOO_LONG_LABEL = re.compile(rf"^\*\*[^*\n]{{{LABEL_LENGTH + 1},}}{_LABEL_END}", re.MULTILINE)
 _LIST_MARKER = re.compile(r"^(?:[-*•·]\s+|\d{1,3}[.)、]\s*|[（(][一二三四五六七八九十\d]{1,3}[)）]\s*|[一二三四五六七八九十]{1,3}、)")
 _BULLET = re.compile(r"^[-*•·]\s+")
 _CLOSING = set(".!?。！？…;；:：") | set(QUOTE_PAIRS.values()) | {")", "）", "]", "】"}

@@ -34,7 +34,7 @@ from corpus.importers import (
 )
 from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import RecordFile, iter_record_files, read_record
-from corpus.version import VERSION
+from corpus.version import READER_VERSION, VERSION
 
 from .analysis import ANALYZER_VERSION, analyzer_settings, fold
 from .dictionary import (
@@ -140,6 +140,7 @@ class BuildSummary:
     seconds: float
     problems: tuple[Problem, ...] = field(default=(), repr=False)
     rebuilt_because: str = ""  # why an existing index was built again without --rebuild
+    reread_because: str = ""  # why an update read every file, not only the changed ones
     skipped: int = 0  # files and rows that could not be read, all counted
 
 
@@ -433,6 +434,7 @@ def _new_manifest(paths, imports, files: dict, seconds: float) -> dict:
     return {
         "huiyi_version": VERSION,
         "schema_version": SCHEMA_VERSION,
+        "reader_version": READER_VERSION,
         "analyzer": analyzer_settings(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(seconds, 3),
@@ -628,9 +630,13 @@ def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress,
 def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started) -> BuildSummary:
     known: dict = dict(manifest.get("files", {}))
     current = {unit.key for unit in units}
-    todo = [unit for unit in units if known.get(unit.key, {}).get("hash") != unit.digest]
+    changed = [unit for unit in units if known.get(unit.key, {}).get("hash") != unit.digest]
+    todo, reread_because = changed, ""
+    if manifest.get("reader_version") != READER_VERSION:
+        # the same files may yield other meetings now: all are read; unchanged passages stay
+        todo, reread_because = units, "every file read again: huiyi reads records and rows differently since the last update"
     still_failed, still_skipped = _still_failed(known, {unit.key for unit in todo} | (known.keys() - current))
-    added = sum(1 for unit in todo if unit.key not in known)
+    added = sum(1 for unit in changed if unit.key not in known)
     removed = [key for key in known if key not in current]
     counts = _new_counts()
     ix = open_index(index_dir)
@@ -658,10 +664,10 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     _write_manifest(index_dir, new_manifest)
     return BuildSummary(
         index_dir=str(index_dir), mode="update", files=len(units), meetings=new_manifest["meetings"],
-        passages=new_manifest["passages"], added=added, changed=len(todo) - added, removed=len(removed),
-        unchanged=len(units) - len(todo), passages_written=counts["written"], passages_deleted=counts["deleted"],
+        passages=new_manifest["passages"], added=added, changed=len(changed) - added, removed=len(removed),
+        unchanged=len(units) - len(changed), passages_written=counts["written"], passages_deleted=counts["deleted"],
         failed=(*still_failed, *counts["failed"]), skipped=still_skipped + len(counts["failed"]), warnings=counts["warnings"],
-        seconds=elapsed, problems=tuple(counts["problems"]),
+        seconds=elapsed, problems=tuple(counts["problems"]), reread_because=reread_because,
     )
 
 

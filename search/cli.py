@@ -208,7 +208,8 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
         warnings = [str(problem) for problem in summary.problems if problem.severity == "warning"]
         _echo_some(warnings, len(warnings), "warnings")
         if summary.mode == "update":
-            change = (f"updated: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
+            reread = f" ({summary.reread_because})" if summary.reread_because else ""
+            change = (f"updated{reread}: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
                       f"{_plural(summary.unchanged, 'unchanged file')} ({_plural(summary.passages_written, 'passage')} "
                       f"indexed, {summary.passages_deleted} deleted); ")
         else:

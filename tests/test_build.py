@@ -607,11 +607,10 @@ def test_an_update_killed_between_its_commit_and_its_manifest_is_made_good_by_th
     assert len(indexed_passages(index_dir)) == update.passages
 
 
-def _interruptible() -> None:
-    """Ctrl-C as a terminal's job gets it, whatever ran the tests: a shell without job control
-    starts a command run in the background (``make test &``) with SIGINT ignored, the children
-    inherit that, and Python then installs no KeyboardInterrupt (the two Ctrl-C tests failed so)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+# Ctrl-C as a terminal's job gets it, whatever ran the tests: a shell without job control starts
+# a command run in the background (``make test &``) with SIGINT ignored, its children inherit
+# that, and Python then installs no KeyboardInterrupt (the two Ctrl-C tests failed so).
+_INTERRUPTIBLE = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
 
 
 def test_ctrl_c_stops_a_parallel_build_without_tracebacks(tmp_path):
@@ -620,9 +619,9 @@ def test_ctrl_c_stops_a_parallel_build_without_tracebacks(tmp_path):
     build_index([corpus], index_dir, procs=1)
     big = write_records(tmp_path / "big", {f"{n:04d}.txt": record(f"农业生产合作社的发展第{n}次 " * 40) for n in range(3000)})
     process = subprocess.Popen(  # a group of its own, as a terminal's foreground job: Ctrl-C reaches all of it
-        [sys.executable, "-m", "search.cli", "index", str(big), "--index", str(index_dir), "--procs", "2", "--rebuild"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        preexec_fn=_interruptible)
+        [sys.executable, "-c", _INTERRUPTIBLE + "from search.cli import main\nmain()",
+         "index", str(big), "--index", str(index_dir), "--procs", "2", "--rebuild"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 60
     while len(_children(process.pid)) < 2 and time.time() < deadline:
         time.sleep(0.05)
@@ -935,8 +934,8 @@ def test_ctrl_c_while_the_workers_are_forked_leaves_none_behind(tmp_path):
         "    time.sleep(0.5)\n"
         "    print(len(multiprocessing.active_children()))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(corpus), str(tmp_path / "ix")], capture_output=True,
-                          text=True, check=False, timeout=120, preexec_fn=_interruptible)
+    done = subprocess.run([sys.executable, "-c", _INTERRUPTIBLE + script, str(corpus), str(tmp_path / "ix")],
+                          capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "0", done.stdout + done.stderr
     assert "Traceback" not in done.stderr
 
@@ -1204,3 +1203,31 @@ def test_a_quote_mark_never_closed_in_a_csv_is_an_error_not_one_meeting_of_the_r
     result = _import(tmp_path, path, "csv", name="closed")
     assert "error" not in result.stderr
     assert [found(tmp_path / "closed", word) for word in ("over", "beta", "delta")] == [["open/1"], ["open/2"], ["open/3"]]
+
+
+def test_an_update_after_huiyi_reads_files_differently_reads_every_file_and_rewrites_what_differs(tmp_path, monkeypatch):
+    """Unchanged files had never been read again, so a fixed parser (here: <Bern> kept, which
+    an older huiyi dropped as a tag) did not reach an index until --rebuild."""
+    import re
+
+    from corpus import inline
+
+    corpus = write_records(tmp_path / "c", {"a.txt": record("Talks at Geneva & <Bern>."), "b.txt": record("beta")})
+    index_dir = tmp_path / "ix"
+    with monkeypatch.context() as old_reader:  # the reader before: every <word> was a tag
+        old_reader.setattr(inline, "_MARKUP", re.compile(inline._MARKUP.pattern.replace(
+            "(?:" + "|".join(sorted(inline.HTML_ELEMENTS, key=len, reverse=True)) + ")", "[A-Za-z][A-Za-z0-9]{0,10}"),
+            re.IGNORECASE))
+        build_index([corpus], index_dir, procs=1)
+    assert found(index_dir, "Bern") == []
+    manifest = read_manifest(index_dir)
+    assert manifest.pop("reader_version") == 2
+    (index_dir / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")  # as an index of that huiyi
+    unchanged_b = [p for p in indexed_passages(index_dir) if p[0].startswith("b")]
+    update = build_index([corpus], index_dir, procs=1)
+    assert update.reread_because.startswith("every file read again")
+    assert (update.added, update.changed, update.unchanged) == (0, 0, 2)
+    assert (update.passages_written, update.passages_deleted) == (1, 1)  # a's passage; b's stays as it was
+    assert found(index_dir, "Bern") == ["a"] and [p for p in indexed_passages(index_dir) if p[0].startswith("b")] == unchanged_b
+    again = build_index([corpus], index_dir, procs=1)
+    assert again.reread_because == "" and again.passages_written == 0

@@ -376,3 +376,14 @@ def test_a_long_speaker_label_opens_its_speech_and_a_longer_one_is_text_with_a_w
     assert not result.problems
     too_long = parse_text(record.replace(long_name, long_name * 2), "a.txt", "a")
     assert [str(p) for p in too_long.problems] == ["a.txt:9: warning: a bold label over 300 characters is read as text"]
+
+
+@pytest.mark.parametrize("written, text", [
+    ("Geneva & <Bern>", "Geneva & <Bern>"),  # an editor's angle brackets: had been dropped with the word
+    ("the text is <illegible> here", "the text is <illegible> here"),
+    ('<b>Bern</b>, <span class="x">Geneva</span><br/>Paris <HR>', "Bern, Geneva Paris"),  # HTML: dropped
+])
+def test_html_tags_are_dropped_and_other_angle_brackets_kept(written, text):
+    record = f"**Dates of Meeting:** 1956\n\n**Place of Meeting:** {written}\n\n**Remarks:**\n\n{written}\n"
+    meeting = parse_text(record, "a.txt", "a").meeting
+    assert meeting.place == text and meeting.remarks[0].text == text
