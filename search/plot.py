@@ -23,6 +23,8 @@ def plot_trend(trend, path: str) -> None:
     warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
     han = _han_font()
 
+    # a query's $ is a dollar, not matplotlib's maths ("$1,000" OR "$2,000" had raised a ParseException)
+    matplotlib.rcParams["text.parse_math"] = False
     figure, axes = plt.subplots(figsize=(10, 4.5), dpi=100)
     positions = range(len(trend.periods))
     for series in trend.series:

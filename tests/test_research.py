@@ -145,6 +145,15 @@ def test_plots_are_written(sample_index, tmp_path, suffix):
     assert path.stat().st_size > 1000
 
 
+def test_a_plot_of_queries_with_dollar_signs_is_written(sample_index, tmp_path):
+    """matplotlib had read "$1,000" OR "$2,000" in the legend as maths, and crashed."""
+    path = tmp_path / "trend.svg"
+    result = CliRunner().invoke(main, ["trend", '"$1,000" OR "$2,000"', "US$ 5", "--index", str(sample_index),
+                                       "--plot", str(path)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert '"$1,000" OR "$2,000"' in path.read_text(encoding="utf-8")  # the legend as typed
+
+
 def test_plot_to_an_unwritable_path(sample_index, tmp_path):
     result = CliRunner().invoke(main, ["trend", "合作化", "--index", str(sample_index),
                                        "--plot", str(tmp_path / "missing" / "x.png")])
