@@ -460,12 +460,13 @@ def trend(queries, index_dir, by, per, plot_path, fmt, expand, glossary) -> None
     """Matching passages over time for one or more queries: a table, bars, or a chart file."""
     from search import render
     from search.engine import Engine
+    from search.plot import check_plot_path, plot_trend
 
+    if plot_path is not None:  # --plot '' or --plot x.pdf: said before the work ('' had been ignored)
+        check_plot_path(plot_path)
     with Engine.open(index_dir, glossary=glossary) as engine:
         result = engine.trend(list(queries), by=by, per=per or "", expand=expand)
-    if plot_path:
-        from search.plot import plot_trend
-
+    if plot_path is not None:
         plot_trend(result, plot_path)
         click.echo(f"wrote {plot_path}", err=True)
     if fmt == "csv":

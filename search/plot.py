@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from corpus.errors import HuiyiError
+from corpus.errors import HuiyiError, UsageError
 
 
 class PlotError(HuiyiError):
     pass
 
 
+class PlotPathError(UsageError):
+    """A chart file name huiyi cannot draw to (exit code 2, before any work)."""
+
+
+def check_plot_path(path: str) -> None:
+    if not path.lower().endswith((".png", ".svg")):
+        raise PlotPathError(f"--plot {path!r}: the file name must end in .png or .svg")
+
+
 def plot_trend(trend, path: str) -> None:
     """Write the chart to ``path`` (.png or .svg); raises PlotError when it cannot."""
-    if not path.lower().endswith((".png", ".svg")):
-        raise PlotError(f"--plot {path}: the file name must end in .png or .svg")
+    check_plot_path(path)
     import warnings
 
     import matplotlib
@@ -24,8 +32,19 @@ def plot_trend(trend, path: str) -> None:
     han = _han_font()
 
     # a query's $ is a dollar, not matplotlib's maths ("$1,000" OR "$2,000" had raised a ParseException)
-    matplotlib.rcParams["text.parse_math"] = False
-    figure, axes = plt.subplots(figsize=(10, 4.5), dpi=100)
+    with matplotlib.rc_context({"text.parse_math": False}):
+        figure, axes = plt.subplots(figsize=(10, 4.5), dpi=100)
+        try:
+            _draw(axes, trend, han)
+            figure.tight_layout()
+            figure.savefig(path)
+        except OSError as error:
+            raise PlotError(f"cannot write {path}: {error.strerror or error}") from None
+        finally:
+            plt.close(figure)
+
+
+def _draw(axes, trend, han) -> None:
     positions = range(len(trend.periods))
     for series in trend.series:
         axes.plot(positions, series.values, marker="o", markersize=3, label=series.query)
@@ -37,13 +56,6 @@ def plot_trend(trend, path: str) -> None:
     axes.set_ylim(bottom=0)
     axes.legend(prop=han)
     axes.grid(alpha=0.3)
-    figure.tight_layout()
-    try:
-        figure.savefig(path)
-    except OSError as error:
-        raise PlotError(f"cannot write {path}: {error.strerror or error}") from None
-    finally:
-        plt.close(figure)
 
 
 def _han_font():

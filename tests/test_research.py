@@ -160,6 +160,14 @@ def test_plot_to_an_unwritable_path(sample_index, tmp_path):
     assert result.exit_code == 1 and "cannot write" in result.stderr and isinstance(result.exception, SystemExit)
 
 
+@pytest.mark.parametrize("name", ["trend.pdf", ""])
+def test_a_plot_file_name_huiyi_cannot_draw_to_is_a_usage_error(sample_index, name):
+    """It had exited 1 after the work, and --plot '' had been ignored."""
+    result = CliRunner().invoke(main, ["trend", "合作化", "--index", str(sample_index), "--plot", name])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert f"--plot {name!r}: the file name must end in .png or .svg" in result.stderr
+
+
 def test_glossary_expansion_finds_both_languages(sample_index):
     with Engine.open(sample_index) as engine:
         plain = engine.search("合作化", limit=0)
