@@ -11,6 +11,7 @@ from importlib import import_module
 _EXPORTS = {
     "Engine": "search.engine",
     "UsageError": "search.engine",
+    "EngineClosedError": "search.engine",
     "Ranking": "search.compile",
     "Hit": "search.results",
     "MeetingInfo": "search.results",

@@ -40,6 +40,7 @@ from .suggest import suggestions
 from .trend import Trend
 
 SORTS = ("relevance", "date", "-date")
+MIN_WIDTH = 20  # the shortest excerpt: a match and a few characters of context
 FACETS = {"year": "year_key", "type": "type_key", "speaker": "speaker_key", "kind": "kind"}
 GROUP_EXTRA = 3  # passages shown under a meeting's best one with group="meeting"
 
@@ -97,6 +98,20 @@ WORD_LISTS_CHANGED = ("the jieba word lists changed since this index was built: 
                       "differently (matches are unaffected) until `huiyi index` rebuilds it")
 
 
+class EngineClosedError(HuiyiError):
+    """An Engine used after ``close()`` (or after its ``with`` block)."""
+
+
+class _Closed:
+    """Stands for the searcher and index of a closed Engine."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self._index_dir = index_dir
+
+    def __getattr__(self, name: str):
+        raise EngineClosedError(f"the Engine of {self._index_dir} is closed; open it again with Engine.open")
+
+
 class Engine:
     """An open index. Thread-compatible, not thread-safe: one Engine per thread or process."""
 
@@ -142,8 +157,13 @@ class Engine:
         return cls(index_dir, ix, manifest, ranking, glossary)
 
     def close(self) -> None:
+        """Close the index; closing again does nothing, and any other use raises EngineClosedError
+        (Whoosh's ReaderClosed had come out with an empty message)."""
+        if isinstance(self._searcher, _Closed):
+            return
         self._searcher.close()
         self._ix.close()
+        self._searcher = self._ix = _Closed(self.index_dir)
 
     def __enter__(self) -> Self:
         return self
@@ -262,6 +282,10 @@ class Engine:
         nothing was found."""
         if sort not in SORTS:
             raise UsageError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+        if isinstance(facets, str):  # facets="year" had been the facets y, e, a, r
+            facets = (facets,)
+        if width < MIN_WIDTH:  # width=0 had made the excerpt "……"
+            raise UsageError(f"width must be at least {MIN_WIDTH} characters")
         if group not in (None, "", "meeting"):
             raise UsageError(f"unknown grouping {group!r}: only 'meeting'")
         unknown = [name for name in facets if name not in FACETS]
@@ -358,6 +382,8 @@ class Engine:
             raise UsageError(f"unknown period {by!r}: use one of {', '.join(BY)}")
         if per and per not in PER:
             raise UsageError(f"unknown --per {per!r}: use one of {', '.join(PER)}")
+        if isinstance(queries, str):  # trend("合作化") had been one series per character
+            queries = [queries]
         reader = self._searcher.reader()
         start_of = list(column_values(reader, "start_key"))  # read in order: a lookup per passage is slower
         length_of = reader.column_reader("length")

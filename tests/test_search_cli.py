@@ -196,3 +196,17 @@ def test_show_marks_matches_in_place(sample_index):
 def test_show_unknown_meeting(sample_index):
     result = run("show", "nope", "--index", sample_index)
     assert result.exit_code == 2 and "no meeting 'nope'" in result.stderr
+
+
+def test_the_python_api_takes_one_name_for_a_list_and_says_when_it_is_closed(sample_index):
+    from search import Engine, EngineClosedError, UsageError
+
+    with Engine.open(sample_index) as engine:
+        # one facet name, one trend query (had been the facets y, e, a, r; a series per character)
+        assert engine.search("合作化", facets="year").facets == engine.search("合作化", facets=["year"]).facets
+        assert [s.query for s in engine.trend("合作化").series] == ["合作化"]
+        with pytest.raises(UsageError, match="width must be at least 20"):  # width=0 had made the excerpt "……"
+            engine.search("合作化", width=0)
+        engine.close()  # then the with block's close: closing twice had raised
+    with pytest.raises(EngineClosedError, match="is closed; open it again with Engine.open"):
+        engine.search("合作化")  # had been Whoosh's ReaderClosed, with an empty message
