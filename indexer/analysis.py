@@ -41,7 +41,7 @@ from corpus.text import HAN_CHARACTER, HAN_CLASS, WIDTH_TABLE
 from .dictionary import segmenter, user_dictionaries, word_lists_digest
 from .files import cache_dir, write_cache_file
 
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "4"  # 4: acronyms as u.s, US/WHO as acronyms, İ folded
 # English-like words: letters/digits with inner hyphens, apostrophes, or digit separators.
 _WORD = (rf"(?:[^\W_{HAN_CLASS}]\.){{2,}}(?![^\W_])"  # acronyms: U.S., U.N.
          rf"|[^\W_{HAN_CLASS}]+(?:(?:[-‐'’]|(?<=\d)[.,](?=\d))[^\W_{HAN_CLASS}]+)*")
@@ -158,6 +158,8 @@ def fold_accents(word: str) -> str:
         return word
     out = []
     for ch in word:
+        if unicodedata.combining(ch):  # a mark on its own: İ lowercases to i and U+0307 (it had stayed)
+            continue
         base = unicodedata.normalize("NFD", ch)
         stripped = "".join(c for c in base if not unicodedata.combining(c))
         out.append(stripped if len(stripped) == 1 else ch)
@@ -322,8 +324,9 @@ _STOPS = frozenset(STOP_WORDS)
 
 
 class EnglishNormalizeFilter(Filter):
-    """Lowercase and fold accents; ``U.S.`` → ``us``, ``600,000`` → ``600000``,
-    ``party's`` → ``party``, ``co-operative`` → ``cooperative``."""
+    """Lowercase and fold accents; ``600,000`` → ``600000``, ``party's`` → ``party``,
+    ``co-operative`` → ``cooperative``, ``U.N.`` → ``un``, ``U.S.`` and ``US`` → ``u.s`` (see
+    :func:`_word_term`)."""
 
     def __init__(self, joined: bool = True) -> None:
         self.joined = joined
@@ -331,9 +334,7 @@ class EnglishNormalizeFilter(Filter):
     def __call__(self, tokens):
         for token in tokens:
             if not token.han:
-                text = fold_accents(token.text.lower())
-                if self.joined:
-                    text = _normalize_word(text)
+                text = _word_term(token.text) if self.joined else fold_accents(token.text.lower())
                 token.text = text
                 if not text:
                     continue
@@ -341,11 +342,25 @@ class EnglishNormalizeFilter(Filter):
 
 
 @lru_cache(maxsize=65536)
+def _word_term(word: str) -> str:
+    """The word view's term of an English word as written, before stopwords and stemming.
+
+    An acronym is its letters (``U.N.`` and ``UN`` → ``un``), but one whose letters are a
+    stopword keeps dots between them, ``U.S.`` → ``u.s``, a term no stem can be: as ``us`` it
+    had matched "used", "uses" and "useful" (all stem to ``us``), and ``US`` had been the
+    stopword. Such a stopword in capitals (``US``, ``IT``) is that acronym too."""
+    if 2 <= len(word) <= 4 and word.isascii() and word.isupper() and word.lower() in _STOPS:
+        return ".".join(word.lower())
+    return _normalize_word(fold_accents(word.lower()))
+
+
+@lru_cache(maxsize=65536)
 def _normalize_word(text: str) -> str:
     text = text.replace("’", "'")
     text = text.removesuffix("'s")
-    if "." in text and not text[0].isdigit():  # acronym
-        return text.replace(".", "")
+    if "." in text and not text[0].isdigit():  # acronym (see _word_term)
+        letters = text.replace(".", "")
+        return ".".join(letters) if letters in _STOPS else letters
     if "," in text:
         text = text.replace(",", "")
     return text.replace("-", "").replace("‐", "").replace("'", "")
@@ -381,7 +396,7 @@ class EnglishStemFilter(Filter):
 
 @lru_cache(maxsize=100000)
 def _stem(word: str) -> str:
-    return word if word[:1].isdigit() else porter_stem(word)
+    return word if word[:1].isdigit() or "." in word else porter_stem(word)  # u.s: an acronym
 
 
 def exact_tokens(text: str) -> list[tuple[str, int, int, int]]:
@@ -508,7 +523,7 @@ def _english_terms(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     terms = []
     for part in (word, *_SPLIT_PARTS.split(word)) if _SPLIT_PARTS.search(word) else (word,):
         if part:
-            term = _normalize_word(fold_accents(part.lower()))
+            term = _word_term(part)
             if term and (term not in _STOPS or "." in part):
                 terms.append(_stem(term))
     return parts, tuple(terms)

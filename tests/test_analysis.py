@@ -4,6 +4,7 @@ import marshal
 import subprocess
 import sys
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from indexer.analysis import (
     exact_sequence,
     fold,
     fold_accents,
+    index_views,
     word_analyzer,
 )
 
@@ -106,10 +108,21 @@ def test_traditional_and_full_width_are_folded_before_segmentation():
 def test_english_normalisation():
     words = [t.text for t in word_analyzer()("The co-operative U.S. party's 600,000 APCs; Zhōu Ēnlái")]
     assert words[:3] == ["cooper", "co", "oper"]  # joined form first, its parts at the same position
-    assert "us" in words and "parti" in words and "600000" in words and "apc" in words
+    assert "u.s" in words and "parti" in words and "600000" in words and "apc" in words
     assert "zhou" in words and "enlai" in words and "the" not in words
     cooperative = [t.text for t in word_analyzer()("cooperative")]
     assert cooperative == ["cooper"]
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("U.S.", ["u.s"]), ("US", ["u.s"]),  # a stopword's letters keep dots: "us" is the stem of used, uses, useful
+    ("used useful uses", ["us", "us", "us"]), ("us", []),
+    ("U.N.", ["un"]), ("UN", ["un"]), ("U.S.A.", ["usa"]), ("USA", ["usa"]),
+    ("İSTANBUL", ["istanbul"]),  # İ lowercases to i and a combining dot, which had stayed
+])
+def test_acronyms_and_capitals(text, terms):
+    assert [t.text for t in word_analyzer()(text)] == terms
+    assert sorted(index_views(text)[0].elements()) == sorted(terms)
 
 
 def test_period_dictionary_words_are_kept_whole():

@@ -19,6 +19,7 @@ RECORDS = {
     ),
     "g.txt": "**Dates of Meeting:** 1954\n\n**Remarks:**\n\nThe optimism was blind.\n",
     "f.txt": "**Dates of Meeting:** 1957\n\n**Remarks:**\n\nThe co-operative movement of the U.S. farmers' 600,000 acres.\n",
+    "h.txt": "**Dates of Meeting:** 1957\n\n**Remarks:**\n\nThe methods used were not useful; the UN and İSTANBUL.\n",
 }
 
 
@@ -91,3 +92,13 @@ def test_chinese_excerpt_is_cut_at_chinese_sentence_ends(engine):
     excerpt = make_excerpt(text, [(start, start + 3)], width=16)
     assert excerpt.text == "…第二句提到合作化的问题！…"
     assert excerpt.text[slice(*excerpt.highlights[0])] == "合作化"
+
+
+def test_us_is_the_united_states_not_used(engine):
+    """U.S. had been the term us, the stem of used, uses and useful; US had been a stopword."""
+    assert meetings(engine, "U.S.") == meetings(engine, "US") == ["f"]
+    assert meetings(engine, "used") == meetings(engine, "useful") == ["h"]
+    assert meetings(engine, "U.N.") == meetings(engine, "un") == ["h"]
+    assert meetings(engine, "istanbul") == ["h"]
+    (hit,) = engine.search("US").hits
+    assert [hit.text[start:end] for start, end in hit.matches] == ["U.S."]
