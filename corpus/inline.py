@@ -78,8 +78,19 @@ def fold_blanks(text: str) -> str:
     return text
 
 
+# Characters of typesetting, not of the text: gone, or the letters they join (a PDF's "ﬁnancial").
+# Invisible ones had split a word for search ("co\u200boperativization" was "co" and "operativization").
+_TYPESETTING = str.maketrans({
+    "\u00ad": None, "\u200b": None, "\u2060": None, "\ufeff": None,  # soft hyphen, zero-width space and joiners
+    "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
+})
+_HAS_TYPESETTING = re.compile("[\u00ad\u200b\u2060\ufeff\ufb00-\ufb06]")
+
+
 def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
     """Clean one paragraph; returns it and whether a quotation was left open at its end."""
+    if _HAS_TYPESETTING.search(raw):
+        raw = raw.translate(_TYPESETTING)
     raw = fold_blanks(raw).strip()
     out = _Builder()
     footnotes: list[FootnoteMark] = []

@@ -152,8 +152,12 @@ def paragraphs_of(lines: list[_Line]) -> list[tuple[str, int]]:
 
 
 def _join(left: str, right: str) -> str:
-    """Join two pieces of one paragraph: no space between Han characters, one elsewhere."""
+    """Join two pieces of one paragraph: no space between Han characters, one elsewhere, none
+    after a word broken by a hyphen at the end of a line (``agricul-`` and ``ture``: the hyphen
+    stays, as in ``co-operative``, and search joins the parts; a soft hyphen goes)."""
     if left and right and (is_han(left[-1]) or left[-1] in "，、。；：") and is_han(right[0]):
+        return left + right
+    if left[-1:] in ("-", "\u00ad") and left[-2:-1].isalpha() and right[:1].isalpha():
         return left + right
     return left + " " + right
 

@@ -7,5 +7,6 @@ VERSION = "0.1.0"
 # How records and rows are read (parser, importers, dates). Raise it when a change makes the same
 # file yield other meetings: an update then reads every file again, not just the changed ones,
 # and rewrites only the passages that come out different. Indexes made before it was recorded
-# read every file again once. 2: HTML tags only, attendance by line, long labels, date ranges.
+# read every file again once. 2: HTML tags only, attendance by line, long labels, date ranges,
+# words broken at a line's end or by typesetting characters.
 READER_VERSION = 2

@@ -20,6 +20,8 @@ RECORDS = {
     "g.txt": "**Dates of Meeting:** 1954\n\n**Remarks:**\n\nThe optimism was blind.\n",
     "f.txt": "**Dates of Meeting:** 1957\n\n**Remarks:**\n\nThe co-operative movement of the U.S. farmers' 600,000 acres.\n",
     "h.txt": "**Dates of Meeting:** 1957\n\n**Remarks:**\n\nThe methods used were not useful; the UN and İSTANBUL.\n",
+    "i.txt": ("**Dates of Meeting:** 1958\n\n**Remarks:**\n\nTheir agricul-\nture and collec\u00ad\ntivisation, "
+              "industrial\u200bisation, ﬁnancial ﬂows.\n"),
 }
 
 
@@ -102,3 +104,12 @@ def test_us_is_the_united_states_not_used(engine):
     assert meetings(engine, "istanbul") == ["h"]
     (hit,) = engine.search("US").hits
     assert [hit.text[start:end] for start, end in hit.matches] == ["U.S."]
+
+
+@pytest.mark.parametrize("word", ["agriculture", "collectivisation", "industrialisation", "financial", "flows"])
+def test_words_broken_at_a_line_end_or_by_typesetting_are_found(engine, word):
+    """A hyphen at a line's end, a soft hyphen, a zero-width space and the ligatures of PDFs had
+    split or hidden these words."""
+    assert meetings(engine, word) == ["i"]
+    (hit,) = engine.search(word).hits
+    assert hit.text == "Their agricul-ture and collectivisation, industrialisation, financial flows."
