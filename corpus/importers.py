@@ -24,7 +24,7 @@ from .errors import HuiyiError, SourceError, UsageError
 from .inline import clean_paragraph
 from .model import Meeting, ParseResult, Problem, Speech
 from .parser import _Line, paragraphs_of
-from .sources import LEGACY_ENCODINGS, NOT_TEXT, TEXT_BOMS, decode, decodes, reason, text_encoding
+from .sources import NOT_TEXT, TEXT_BOMS, decode, decodes, likelier_legacy, reason, text_encoding
 from .text import HAN_CHARACTER
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
@@ -274,21 +274,13 @@ def _utf8_chinese(line: bytes) -> str | None:
 
 def _fewest_failures(lines: list[bytes]) -> str:
     """GB18030 or Big5 (as Windows has it, cp950: Taiwan's files use its extra characters): the
-    one in which the fewest of ``lines`` fail to decode; if alike, the one charset-normalizer
-    prefers (shown three lines or more in both: on fewer it mostly calls GB18030 Big5), else
-    GB18030."""
+    one in which the fewest of ``lines`` fail to decode; if alike, the likelier of the two for
+    the lines both read (``corpus.sources.likelier_legacy``)."""
     failures = {encoding: sum(not decodes(line, encoding) for line in lines) for encoding in _LEGACY_CANDIDATES}
     fewest = [encoding for encoding in _LEGACY_CANDIDATES if failures[encoding] == min(failures.values())]
     if len(fewest) == 1:
         return fewest[0]
-    common = [line for line in lines if decodes(line, "big5")]  # what charset-normalizer's Big5 can read
-    if len(common) >= 3:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(b"".join(common), cp_isolation=list(LEGACY_ENCODINGS)).best()
-        if best is not None and codecs.lookup(best.encoding).name == "big5":
-            return "cp950"
-    return "gb18030"
+    return likelier_legacy([line for line in lines if decodes(line, "big5")], fewest)
 
 
 _LEGACY_CANDIDATES = ("gb18030", "cp950")  # in order of preference

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from .errors import SourceError
 from .model import ParseResult, Problem
 from .parser import parse_text
+from .text import is_han
 
 RECORD_SUFFIXES = (".txt", ".md")
 LEGACY_ENCODINGS = ("gb18030", "big5")
@@ -99,13 +101,51 @@ def text_encoding(data: bytes, whole: bool = True) -> str:
         return "utf-8"
     if not whole and b"\n" in data:  # whole characters only: no GB18030 or Big5 character holds a line break
         data, whole = data[: data.rindex(b"\n") + 1], True
-    from charset_normalizer import from_bytes
+    readable = [encoding for encoding in LEGACY_ENCODINGS if decodes(data, encoding, whole)]
+    if not readable:
+        raise SourceError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text")
+    lines = [line for line in data.splitlines() if not line.isascii()]
+    return codecs.lookup(likelier_legacy(lines, readable)).name
 
-    best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
-    for encoding in ([best.encoding] if best is not None else []) + list(LEGACY_ENCODINGS):
-        if decodes(data, encoding, whole):
-            return codecs.lookup(encoding).name
-    raise SourceError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text")
+
+def likelier_legacy(lines: list[bytes], encodings: Iterable[str]) -> str:
+    """Of legacy encodings that can all read ``lines`` (those beyond ASCII), the one they are
+    likelier written in: the one that makes the fewest odd characters of them (an English text
+    saved as GBK has “quotes” and – dashes, which Big5 reads as ※ and §; Big5's punctuation
+    read as GB18030 is private-use characters); if alike, charset-normalizer's choice when it is
+    shown three lines or more (on fewer it mostly calls GB18030 Big5); else the first."""
+    encodings = list(encodings)
+    if len(encodings) > 1:
+        odd = {encoding: sum(map(_odd_characters, (line.decode(encoding, "replace") for line in lines)))
+               for encoding in encodings}
+        encodings = [encoding for encoding in encodings if odd[encoding] == min(odd.values())]
+    if len(encodings) > 1 and len(lines) >= 3:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(b"\n".join(lines), cp_isolation=list(LEGACY_ENCODINGS)).best()
+        named = {codecs.lookup(encoding).name: encoding for encoding in encodings}
+        if best is not None and codecs.lookup(best.encoding).name in named:
+            return named[codecs.lookup(best.encoding).name]
+        if best is not None and codecs.lookup(best.encoding).name == "big5" and "cp950" in encodings:
+            return "cp950"
+    return encodings[0]
+
+
+# Characters beyond ASCII that Chinese and English text is made of, besides letters and Han
+_COMMON_MARKS = frozenset("“”‘’–—…·、。，；：？！《》〈〉「」『』（）【】〔〕　￥°×")
+
+
+def _odd_characters(text: str) -> int:
+    """Characters that text in the right encoding seldom has: symbols, private use, unassigned
+    code points, bopomofo, replacement characters."""
+    odd = 0
+    for ch in text:
+        if ch.isascii() or ch in _COMMON_MARKS or is_han(ch) or "\uff01" <= ch <= "\uff5e":
+            continue
+        if unicodedata.category(ch)[0] == "L" and not "\u3100" <= ch <= "\u31bf":  # letters but bopomofo
+            continue
+        odd += 1
+    return odd
 
 
 def decodes(data: bytes, encoding: str, whole: bool = True) -> bool:

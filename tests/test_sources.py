@@ -88,3 +88,20 @@ def test_reading_arbitrary_bytes_never_raises(tmp_path_factory, data):
     path.write_bytes(data)
     (result,) = list(read_records([path]))
     assert result.ok or result.problems
+
+
+@pytest.mark.parametrize("text, encoding", [
+    # English saved as "ANSI" on Chinese Windows: its quotes and dash had been read as Big5's ※ and §
+    (("**Dates of Meeting:** 26-10-1953 – 05-11-1953\n\n**Speeches/Reports:**\n\n**Deng Zihui:**\n\n"
+      "He said: “Run the cooperatives well.” Then he left…\n"), "gb18030"),
+    ("**Dates of Meeting:** 1955\n\n**Remarks:**\n\n合作化 grain remark.\n", "gb18030"),  # had been 磁釬趙
+    ("**Dates of Meeting:** 1955\n\n**Remarks:**\n\n農業合作社 grain remark.\n", "big5"),
+])
+def test_a_legacy_record_with_little_chinese_is_read_in_its_encoding(tmp_path, text, encoding):
+    path = tmp_path / "r.txt"
+    path.write_bytes(text.encode(encoding))
+    (result,) = read_records([tmp_path])
+    assert result.meeting.encoding == encoding
+    as_utf8 = parse_text(text, str(path), "r").meeting
+    assert [p.text for p in result.meeting.all_paragraphs()] == [p.text for p in as_utf8.all_paragraphs()]
+    assert result.meeting.dates == as_utf8.dates and result.meeting.speeches == as_utf8.speeches
