@@ -8,5 +8,5 @@ VERSION = "0.1.0"
 # file yield other meetings: an update then reads every file again, not just the changed ones,
 # and rewrites only the passages that come out different. Indexes made before it was recorded
 # read every file again once. 2: HTML tags only, attendance by line, long labels, date ranges,
-# words broken at a line's end or by typesetting characters.
+# words broken at a line's end or by typesetting characters, GB18030 told from Big5 by odd symbols.
 READER_VERSION = 2

@@ -163,6 +163,7 @@ def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
             source=passage.source,
             kind=passage.kind,
             position=passage.position,
+            order_key=passage.position,
             lang=language_of(passage.text),
             speaker=passage.speaker,
             speaker_name=passage.speaker,

@@ -7,7 +7,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, word_analyzer
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"  # 8: order_key
 
 # Fields a query can name, and the index fields they search.
 TEXT_FIELDS = ("word", "exact", "quote", "quote_exact")
@@ -56,6 +56,9 @@ def make_schema() -> Schema:
         # sorting and trends only: columns, not indexed (a NUMERIC field adds 8 trie terms per
         # passage that no query uses: ~8% of all postings)
         start_key=COLUMN(NumericColumn("i")),
+        # a passage's place in its record (position, as a column): passages of one meeting sort
+        # by it, not by the order an update happened to index them in
+        order_key=COLUMN(NumericColumn("i")),
         # dates as terms (see indexer.dates)
         year=KEYWORD(scorable=False),
         month=KEYWORD(scorable=False),

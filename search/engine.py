@@ -307,16 +307,19 @@ class Engine:
             results = searcher.search(compiled.query, limit=None)
         ranked = [(hit.docnum, hit.score) for hit in results]
         docset = results.docs()
-        if sort != "relevance":
-            # by the meeting's start, undated meetings last either way, ties in index order; each
-            # hit keeps its relevance score (Whoosh's sorted search had put its sort key there,
-            # and its undated key 0 first)
-            column = searcher.reader().column_reader("start_key")
-            start_of = {docnum: column[docnum] for docnum, _score in ranked}
-            sign = 1 if sort == "date" else -1
-            ranked.sort(key=lambda entry: (not start_of[entry[0]], sign * start_of[entry[0]], entry[0]))
-
         meeting_of = self._meeting_of(len(docset))
+        if sort != "relevance":
+            # by the meeting's start, undated meetings last either way, then by meeting and each
+            # meeting's passages in their record's order (index order had put a passage an update
+            # rewrote last); each hit keeps its relevance score (Whoosh's sorted search had put
+            # its sort key there, and its undated key 0 first)
+            reader = searcher.reader()
+            start_of, order_of = reader.column_reader("start_key"), reader.column_reader("order_key")
+            sign = 1 if sort == "date" else -1
+            keys = {docnum: (not start_of[docnum], sign * start_of[docnum], meeting_of[docnum], order_of[docnum])
+                    for docnum, _score in ranked}
+            ranked.sort(key=lambda entry: keys[entry[0]])
+
         meetings = {meeting_of[docnum] for docnum in docset}
         facet_counts = {name: self._facet(name, docset) for name in facets}
 

@@ -118,6 +118,27 @@ def test_sort_by_date_puts_undated_meetings_last_and_keeps_relevance_scores(tmp_
     assert {hit.meeting_id: hit.score for hit in oldest} == relevance and max(relevance.values()) < 100
 
 
+def test_sort_by_date_keeps_a_meetings_passages_in_their_records_order_after_an_update(tmp_path):
+    """Ties had kept index order: a passage an update rewrote moved to the end of its meeting."""
+    from indexer.build import build_index
+    from search import Engine
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    paragraphs = ["alpha one.", "alpha two.", "alpha three."]
+    for name in ("b", "a"):
+        (folder / f"{name}.txt").write_text("**Dates of Meeting:** 1956\n\n**Remarks:**\n\n" + "\n\n".join(paragraphs),
+                                            encoding="utf-8")
+    build_index([folder], tmp_path / "ix", procs=1)
+    (folder / "b.txt").write_text((folder / "b.txt").read_text(encoding="utf-8").replace("alpha one.", "alpha one, edited."),
+                                  encoding="utf-8")
+    assert build_index([folder], tmp_path / "ix", procs=1).passages_written == 1
+    with Engine.open(tmp_path / "ix") as engine:
+        for sort in ("date", "-date"):
+            hits = engine.search("alpha", sort=sort, limit=0).hits
+            assert [hit.passage_id for hit in hits] == ["a#0", "a#1", "a#2", "b#0", "b#1", "b#2"]
+
+
 def test_group_sort_offset(sample_index):
     grouped = json.loads(run("search", "合作化", "--index", sample_index, "--format", "json", "--group", "meeting",
                              "--limit", "0").stdout)
