@@ -111,15 +111,32 @@ def mark_ansi(text: str, highlights, style) -> str:
 
 
 def results_html(results: Results) -> str:
+    """What the text format shows, as a page: ranks from the first hit's (``--offset``), each
+    hit's speaker, kind and passage id, a meeting's next best passages (``--group``), facets."""
     items = []
     for hit in results.hits:
+        matched = ""
+        if results.expanded and hit.matched_forms:
+            matched = "<p class=\"matched\">matched: " + html.escape(", ".join(hit.matched_forms)) + "</p>"
+        also = "".join(
+            "<li><p class=\"who\">" + html.escape(_who_line(other)) + "</p><p class=\"excerpt\">"
+            + mark_html(other.excerpt, other.highlights) + "</p></li>" for other in hit.also)
         items.append(
             "<li><p class=\"meta\">" + html.escape(_meta_line(hit)) + "</p>"
-            + "<p class=\"excerpt\">" + mark_html(hit.excerpt, hit.highlights) + "</p></li>"
+            + "<p class=\"who\">" + html.escape(_who_line(hit)) + "</p>"
+            + "<p class=\"excerpt\">" + mark_html(hit.excerpt, hit.highlights) + "</p>" + matched
+            + (f"<ul class=\"also\">{also}</ul>" if also else "") + "</li>"
         )
+    facets = "".join(
+        f"<h2>{html.escape(name)}</h2><ul class=\"facet\">"
+        + "".join(f"<li>{html.escape(value or '(none)')} ({count})</li>" for value, count in counts) + "</ul>"
+        for name, counts in results.facets.items())
+    start = results.hits[0].rank if results.hits else 1
     return (
         "<!doctype html><meta charset=\"utf-8\"><title>huiyi: " + html.escape(results.query) + "</title>"
-        + "<p class=\"totals\">" + html.escape(totals_line(results)) + "</p><ol>" + "".join(items) + "</ol>\n"
+        + "<p class=\"totals\">" + html.escape(totals_line(results)) + "</p>"
+        + (f"<ol start=\"{start}\">" if start != 1 else "<ol>") + "".join(items) + "</ol>"
+        + (f"<section class=\"facets\">{facets}</section>" if facets else "") + "\n"
     )
 
 

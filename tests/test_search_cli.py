@@ -84,6 +84,22 @@ def test_html_escapes_and_marks(sample_index):
     assert "<script" not in result.stdout
 
 
+def test_html_shows_what_text_shows(sample_index):
+    """HTML had numbered every page from 1, and left out speakers, passage ids, a meeting's next
+    best passages and the facets."""
+    args = ("search", "合作化", "--index", sample_index, "--limit", "3", "--offset", "2", "--group", "meeting",
+            "--facet", "year")
+    page = run(*args, "--format", "html").stdout
+    results = json.loads(run(*args, "--format", "json").stdout)
+    assert '<ol start="3">' in page
+    first = results["hits"][0]
+    assert f"{first['kind']} · {first['passage_id']}" in page
+    also = [other for hit in results["hits"] for other in hit["also"]]
+    assert also and all(other["passage_id"] in page for other in also) and page.count('<ul class="also">') >= 1
+    assert '<section class="facets"><h2>year</h2>' in page
+    assert all(f"<li>{year} ({count})</li>" in page for year, count in results["facets"]["year"])
+
+
 def test_text_header_and_hits(sample_index):
     result = run("search", "cooperativization", "--index", sample_index, "--format", "text", "--limit", "2")
     lines = result.stdout.splitlines()
