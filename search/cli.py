@@ -28,6 +28,25 @@ class HuiyiGroup(click.Group):
             raise HuiyiCommandError(str(error), error.exit_code) from error
 
 
+class QueryCommand(click.Command):
+    """A command whose one query may start with ``-`` (``-kind:speech``, ``-高级社 合作化``): a
+    word of one dash that is no option is the query, as if written after ``--`` (click had said
+    "No such option: -k"). A mistyped ``--option`` is still an error."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = {name for param in self.get_params(ctx) for name in (*param.opts, *param.secondary_opts)}
+        valued = {name for param in self.get_params(ctx) if isinstance(param, click.Option) and not param.is_flag
+                  for name in param.opts}
+        for index, arg in enumerate(args):
+            if arg == "--":
+                break
+            if (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in options
+                    and (index == 0 or args[index - 1] not in valued)):
+                args = [*args[:index], *args[index + 1 :], "--", arg]
+                break
+        return super().parse_args(ctx, args)
+
+
 @click.group(cls=HuiyiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="huiyi")
 def main() -> None:
@@ -225,7 +244,7 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
 
 # ------------------------------------------------------------------ search
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "html"]), default=None,
@@ -410,7 +429,7 @@ def stats(index_dir, fmt) -> None:
 
 # ------------------------------------------------------------------ kwic
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--width", type=click.IntRange(min=5, max=500), default=30, show_default=True,

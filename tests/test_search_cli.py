@@ -247,3 +247,15 @@ def test_the_python_api_takes_one_name_for_a_list_and_says_when_it_is_closed(sam
         engine.close()  # then the with block's close: closing twice had raised
     with pytest.raises(EngineClosedError, match="is closed; open it again with Engine.open"):
         engine.search("合作化")  # had been Whoosh's ReaderClosed, with an empty message
+
+
+@pytest.mark.parametrize("command", ["search", "kwic"])
+def test_a_query_may_start_with_a_minus(sample_index, command):
+    """click had taken -高级社 for an option ("No such option"), unless written after --."""
+    fmt = "json" if command == "search" else "jsonl"
+    typed = run(command, "-高级社 合作化", "--index", sample_index, "--format", fmt)
+    spelled = run(command, "--index", sample_index, "--format", fmt, "--", "-高级社 合作化")
+    assert typed.exit_code == spelled.exit_code == 0, typed.output
+    assert typed.stdout == spelled.stdout and "合作化" in typed.stdout
+    mistyped = run(command, "合作化", "--limt", "3", "--index", sample_index)
+    assert mistyped.exit_code == 2 and "No such option '--limt'" in mistyped.stderr
