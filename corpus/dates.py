@@ -209,14 +209,20 @@ def _sort_key(date: PartialDate) -> tuple[int, int, int]:
     return (date.year, date.month or 0, date.day or 0)
 
 
+# a heading's day may be the first of a range, "October 29-30", "10月29日至30日": the speech is dated
+# by its first day (the rest had become the title, "30 Summary reports")
+_DAY_TO = r"(?:\s*[-–—~]\s*\d{1,2}(?:st|nd|rd|th)?(?!\d))?"
+_CHINESE_DAY_TO = rf"(?:\s*[-–—~至到]\s*(?:{CHINESE_NUMBER}|\d{{1,2}})\s*(?=[日号]))?"
 _HEADING_DATE = [
     re.compile(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"),
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
-    re.compile(r"(?P<M>" + MONTH_NAME + r")\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?(?!\d)", re.IGNORECASE),
-    re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<M>" + MONTH_NAME + r")(?:,?\s+(?P<y>\d{4}))?(?!\d)", re.IGNORECASE),
+    re.compile(r"(?P<M>" + MONTH_NAME + r")\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?" + _DAY_TO + r"(?:,?\s+(?P<y>\d{4}))?(?!\d)",
+               re.IGNORECASE),
+    re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?" + _DAY_TO + r"\s+(?P<M>" + MONTH_NAME + r")(?:,?\s+(?P<y>\d{4}))?(?!\d)",
+               re.IGNORECASE),
     re.compile(
         rf"(?:(?P<cy>{CHINESE_NUMBER}|\d{{4}})\s*年)?\s*(?P<cm>{CHINESE_NUMBER}|\d{{1,2}})\s*月"
-        rf"\s*(?P<cd>{CHINESE_NUMBER}|\d{{1,2}})\s*[日号]"
+        rf"\s*(?P<cd>{CHINESE_NUMBER}|\d{{1,2}})(?:\s*[日号]\s*[-–—~至到]\s*(?:{CHINESE_NUMBER}|\d{{1,2}}))?{_CHINESE_DAY_TO}\s*[日号]"
     ),
 ]
 

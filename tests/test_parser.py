@@ -206,6 +206,11 @@ def test_chinese_numerals():
         ("十月二十九日：总结报告", PartialDate(1954, 10, 29), "总结报告"),
         ("Summary reports", None, "Summary reports"),
         ("", None, ""),
+        # a speech over two days is dated by its first (the second had been the title's start)
+        ("October 29-30 Summary reports", PartialDate(1954, 10, 29), "Summary reports"),
+        ("29–30 October: Summary reports", PartialDate(1954, 10, 29), "Summary reports"),
+        ("10月29日至30日 总结报告", PartialDate(1954, 10, 29), "总结报告"),
+        ("十月二十九至三十日：总结报告", PartialDate(1954, 10, 29), "总结报告"),
     ],
 )
 def test_speech_headings(heading, date, title):
