@@ -174,11 +174,11 @@ def parse_date_range(text: str) -> DateRange | None:
     if start is None and end is not None:
         # "10-31 October 1954" style: the start borrows what the end has.
         start = parse_date(first, default_year=end.year, default_month=end.month)
-        if start is not None and start.month != end.month and _sort_key(end) < _sort_key(start):
+        if start is not None and _over_new_year(start, end):
             start = _valid(start.year - 1, start.month, start.day)  # December 28 - January 3, 1956
     elif start is not None and end is None:
         end = parse_date(second, default_year=start.year, default_month=start.month)
-        if end is not None and end.month != start.month and _sort_key(end) < _sort_key(start):
+        if end is not None and _over_new_year(start, end):
             end = _valid(end.year + 1, end.month, end.day)  # 1955年12月28日至1月3日
     elif start is None and end is None:
         start, end = _days_of_one_month(first, second)
@@ -187,6 +187,13 @@ def parse_date_range(text: str) -> DateRange | None:
     if _sort_key(end) < _sort_key(start):
         return None
     return DateRange(start, end, text.strip())
+
+
+def _over_new_year(start: PartialDate, end: PartialDate) -> bool:
+    """Whether a range given one year, whose end month comes before its start month, is one
+    over New Year: from November or December to January or February. Any other such range is
+    a slip (November 2 - October 4, 1955), unreadable, not a range of almost a year."""
+    return start.year == end.year and (start.month or 0) >= 11 and (end.month or 13) <= 2
 
 
 def _days_of_one_month(first: str, second: str) -> tuple[PartialDate | None, PartialDate | None]:
@@ -211,7 +218,7 @@ def _sort_key(date: PartialDate) -> tuple[int, int, int]:
 
 # a heading's day may be the first of a range, "October 29-30", "10月29日至30日": the speech is dated
 # by its first day (the rest had become the title, "30 Summary reports")
-_DAY_TO = r"(?:\s*[-–—~]\s*\d{1,2}(?:st|nd|rd|th)?(?!\d))?"
+_DAY_TO = r"(?:(?:[-~]|\s*[–—]\s*)\d{1,2}(?:st|nd|rd|th)?(?!\d))?"  # "October 29 - 30 people": no range
 _CHINESE_DAY_TO = rf"(?:\s*[-–—~至到]\s*(?:{CHINESE_NUMBER}|\d{{1,2}})\s*(?=[日号]))?"
 _HEADING_DATE = [
     re.compile(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"),

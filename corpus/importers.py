@@ -24,7 +24,7 @@ from .errors import HuiyiError, SourceError, UsageError
 from .inline import clean_paragraph
 from .model import Meeting, ParseResult, Problem, Speech
 from .parser import _Line, paragraphs_of
-from .sources import NOT_TEXT, TEXT_BOMS, decode, decodes, likelier_legacy, reason, text_encoding
+from .sources import LEGACY_SAMPLE_BYTES, NOT_TEXT, TEXT_BOMS, decode, decodes, likelier_legacy, reason, text_encoding
 from .text import HAN_CHARACTER
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
@@ -208,7 +208,6 @@ def _open_bytes(path: Path) -> io.BufferedIOBase:
 
 
 _SURELY_UTF8 = 32  # characters beyond ASCII, all valid UTF-8, that make a file's start settle it
-_SAMPLE_BYTES = 1 << 16  # of the lines beyond ASCII, what charset-normalizer is shown
 
 
 def _beyond_ascii(data: bytes) -> int:
@@ -238,7 +237,7 @@ def _scanned_encoding(path: Path, lone_cr: bool, *_file_as_it_is) -> str:
                     utf8 += 1
                 elif _looks_legacy(line):
                     legacy_lines += 1
-                    if legacy_bytes < _SAMPLE_BYTES:
+                    if legacy_bytes < LEGACY_SAMPLE_BYTES:
                         legacy.append(line)
                         legacy_bytes += len(line)
                 # else: stray bytes among ASCII or UTF-8 (a Windows quote, a Latin-1 letter): that line is marked
@@ -377,6 +376,7 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
                     reader.fieldnames, note = _distinct_column_names(reader.fieldnames, mapped)
                     if note:
                         yield reader.line_num, {"__note__": note}
+                tally.end_row()
                 number = reader.line_num
                 held = None  # the row before: the last row is checked for a quote left open
                 for row in reader:
@@ -388,10 +388,10 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
                     if replaced and replaced[-1] >= first:
                         row["__warning__"] = warning
                     held = first, row
-                    odd_quotes = tally.quotes_since_last_row() % 2
+                    row_lines = tally.end_row()
                 if held is not None:
                     first = held[0]
-                    if odd_quotes and number > first:
+                    if number > first and ends_inside_quotes(row_lines):
                         held = first, {"__error__": f"{unclosed_quote(first, number)}; not indexed"}
                     yield held
                 return
@@ -419,13 +419,13 @@ _UNREADABLE_ROWS = 100  # a file whose first so many rows cannot be read is not 
 
 class CsvLines:
     """The lines of a CSV file for ``csv.reader``, noting as it reads them the blank ones (csv
-    passes over them, unless inside a quoted cell) and the quote marks. A last row over several
-    lines that holds an odd number of them ended inside a quoted cell: the file ended first.
-    (Only the last row is judged: a stray mark after a closing one can make any row odd.)"""
+    passes over them, unless inside a quoted cell) and the lines of the row being read, so that
+    a last row can be checked for a quoted cell the end of the file cut (csv reads on to the end,
+    silently: an unclosed quote made the rest of a file one row)."""
 
     def __init__(self, lines: Iterator[str]) -> None:
         self.blank: set[int] = set()
-        self._lines, self._number, self._quotes, self._quotes_before = lines, 0, 0, 0
+        self._lines, self._number, self._row = lines, 0, []
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -435,12 +435,27 @@ class CsvLines:
         self._number += 1
         if not line.strip():
             self.blank.add(self._number)
-        self._quotes += line.count('"')
+        self._row.append(line)
         return line
 
-    def quotes_since_last_row(self) -> int:
-        quotes, self._quotes_before = self._quotes - self._quotes_before, self._quotes
-        return quotes
+    def end_row(self) -> list[str]:
+        """The lines read since the row before (or the header) ended."""
+        row, self._row = self._row, []
+        return row
+
+
+def ends_inside_quotes(lines: list[str]) -> bool:
+    """Whether the lines of a last row end inside a quoted cell: an odd number of quote marks
+    (a cheap first test), then csv's strict reading says so (a literal mark in an unquoted cell,
+    as in 12" ruler, makes the count odd too)."""
+    if sum(line.count('"') for line in lines) % 2 == 0:
+        return False
+    try:
+        for _ in csv.reader(lines, strict=True):
+            pass
+    except csv.Error as error:
+        return "unexpected end of data" in str(error)
+    return False
 
 
 def unclosed_quote(first: int, last: int) -> str:

@@ -16,19 +16,28 @@ from .model import CrossReference, FootnoteMark, Paragraph, Quotation, Span
 # The HTML elements that records exported from web pages carry: dropped as markup. Any other
 # <word> is the editor's (<illegible>, <Bern>) and stays in the text: all <…> had been dropped.
 HTML_ELEMENTS = (
-    "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big", "blockquote", "body",
-    "caption", "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
-    "em", "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header",
-    "hr", "html", "i", "img", "ins", "kbd", "li", "link", "main", "mark", "meta", "nav", "nobr", "ol", "p",
-    "pre", "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span", "strike", "strong", "sub",
-    "summary", "table", "tbody", "td", "tfoot", "th", "thead", "time", "title", "tr", "tt", "u", "ul", "var",
-    "wbr",
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo", "big",
+    "blockquote", "body", "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data",
+    "dd", "del", "details", "dfn", "dialog", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption",
+    "figure", "font", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html",
+    "i", "iframe", "img", "input", "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark",
+    "menu", "meta", "meter", "nav", "nobr", "noscript", "object", "ol", "optgroup", "option", "output", "p",
+    "param", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "section",
+    "select", "small", "source", "span", "strike", "strong", "style", "sub", "summary", "sup", "svg",
+    "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track",
+    "tt", "u", "ul", "var", "video", "wbr",
 )
+# A tag's attributes as HTML writes them: name=value, or a boolean one. So <a href="#fn3"> is a
+# tag and <a line illegible> an editor's note.
+_ATTRIBUTES = (r"(?:\s+(?:[A-Za-z_:][\w:.-]*\s*=\s*(?:\"[^\"<>\n]{0,200}\"|'[^'<>\n]{0,200}'|[^\s\"'<>=`]{1,200})"
+               r"|checked|disabled|hidden|selected|readonly|required|multiple|autofocus|async|defer|open|novalidate))"
+               r"{0,20}")
 _MARKUP = re.compile(
     r"<sup>\s*(?P<sup>[^<>\n]{0,20}?)\s*</sup>"
     r"|\[(?P<link_text>[^\[\]\n]{0,200})\]\((?P<link_target>[^()\s]{0,500})\)"
     r"|(?P<br><br\s*/?>)"
-    r"|(?P<tag></?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r")(?:\s[^<>\n]{0,100})?\s*/?>)"
+    r"|(?P<tag></?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r")(?![\w-])" + _ATTRIBUTES
+    + r"\s*/?>)"
     r"|(?P<bold>\*\*|__)",
     re.IGNORECASE,
 )
@@ -81,17 +90,21 @@ def fold_blanks(text: str) -> str:
 # Characters of typesetting, not of the text: gone, or the letters they join (a PDF's "ﬁnancial").
 # Invisible ones had split a word for search ("co\u200boperativization" was "co" and "operativization").
 _TYPESETTING = str.maketrans({
-    "\u00ad": None, "\u200b": None, "\u2060": None, "\ufeff": None,  # soft hyphen, zero-width space and joiners
+    "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
     "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
 })
-_HAS_TYPESETTING = re.compile("[\u00ad\u200b\u2060\ufeff\ufb00-\ufb06]")
+_HAS_TYPESETTING = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\ufb00-\ufb06]")
+
+
+def drop_typesetting(text: str) -> str:
+    """Soft hyphens, zero-width spaces and joiners dropped, ligatures spelled out: as records
+    are indexed, and so as queries (one pasted from the same PDF) must be searched."""
+    return text.translate(_TYPESETTING) if _HAS_TYPESETTING.search(text) else text
 
 
 def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
     """Clean one paragraph; returns it and whether a quotation was left open at its end."""
-    if _HAS_TYPESETTING.search(raw):
-        raw = raw.translate(_TYPESETTING)
-    raw = fold_blanks(raw).strip()
+    raw = fold_blanks(drop_typesetting(raw)).strip()
     out = _Builder()
     footnotes: list[FootnoteMark] = []
     references: list[CrossReference] = []

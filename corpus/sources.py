@@ -21,6 +21,7 @@ from .text import is_han
 
 RECORD_SUFFIXES = (".txt", ".md")
 LEGACY_ENCODINGS = ("gb18030", "big5")
+LEGACY_SAMPLE_BYTES = 1 << 16  # of the lines beyond ASCII, what tells GB18030 from Big5
 TEXT_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # byte order marks that say the encoding
 NOT_TEXT = "binary file (contains NUL bytes): not text"
 
@@ -104,7 +105,11 @@ def text_encoding(data: bytes, whole: bool = True) -> str:
     readable = [encoding for encoding in LEGACY_ENCODINGS if decodes(data, encoding, whole)]
     if not readable:
         raise SourceError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text")
-    lines = [line for line in data.splitlines() if not line.isascii()]
+    lines, sampled = [], 0
+    for line in data.splitlines():  # the first 64 KB of lines beyond ASCII tell: judging a character is slow
+        if not line.isascii() and sampled < LEGACY_SAMPLE_BYTES:
+            lines.append(line)
+            sampled += len(line)
     return codecs.lookup(likelier_legacy(lines, readable)).name
 
 

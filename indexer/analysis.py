@@ -347,11 +347,15 @@ def _word_term(word: str) -> str:
 
     An acronym is its letters (``U.N.`` and ``UN`` → ``un``), but one whose letters are a
     stopword keeps dots between them, ``U.S.`` → ``u.s``, a term no stem can be: as ``us`` it
-    had matched "used", "uses" and "useful" (all stem to ``us``), and ``US`` had been the
-    stopword. Such a stopword in capitals (``US``, ``IT``) is that acronym too."""
-    if 2 <= len(word) <= 4 and word.isascii() and word.isupper() and word.lower() in _STOPS:
+    had matched "used", "uses" and "useful" (all stem to ``us``). ``US`` in capitals is that
+    acronym too (it had been the stopword); other stopwords in capitals stay stopwords, so a
+    query typed in capitals (``THE FINANCIAL FLOWS``) finds what it finds in lower case."""
+    if word in _STOPWORD_ACRONYMS:
         return ".".join(word.lower())
     return _normalize_word(fold_accents(word.lower()))
+
+
+_STOPWORD_ACRONYMS = frozenset({"US"})
 
 
 @lru_cache(maxsize=65536)

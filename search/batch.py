@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from corpus.errors import HuiyiError, UsageError
-from corpus.importers import CsvLines, unclosed_quote
+from corpus.importers import CsvLines, ends_inside_quotes, unclosed_quote
 
 from .results import Results
 
@@ -126,14 +126,18 @@ def _read_csv(text: str, source: str) -> Iterator[BatchQuery]:
         if columns.count(name) > 1:
             raise BatchInputError(f"{source}:1: the header has {columns.count(name)} columns named {name!r}")
     rows.fieldnames = columns
+    lines.end_row()
     queries, last_line = [], rows.line_num
     for number, row in enumerate(rows, start=2):
         first_line, last_line = last_line + 1, rows.line_num
-        odd_quotes = lines.quotes_since_last_row() % 2
+        while first_line in lines.blank and first_line < last_line:
+            first_line += 1
+        row_lines = lines.end_row()
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue  # a row of empty cells; one with an id and no query gets its error row, as in TSV
-        queries.append(BatchQuery(id=(row.get("id") or str(number - 1)).strip(), query=(row.get("query") or "").strip()))
-    if queries and odd_quotes and last_line > first_line:  # checked on the last row only: see CsvLines
+        query_id = (row.get("id") or "").strip() or str(number - 1)  # a blank id: the query's place
+        queries.append(BatchQuery(id=query_id, query=(row.get("query") or "").strip()))
+    if queries and last_line > first_line and ends_inside_quotes(row_lines):  # the last row only: see CsvLines
         raise BatchInputError(f"{source}:{first_line}: {unclosed_quote(first_line, last_line)}")
     return iter(queries)
 
@@ -153,7 +157,7 @@ def _read_jsonl(text: str, source: str) -> Iterator[BatchQuery]:
         if not isinstance(filters, dict) or any(name not in FILTER_FIELDS for name in filters):
             raise BatchInputError(f"{source}:{number}: filters may use {', '.join(FILTER_FIELDS)}")
         yield BatchQuery(
-            id=str(count if item.get("id") is None else item["id"]),  # "id": null had become "None"
+            id=str(item["id"]).strip() or str(count) if item.get("id") is not None else str(count),  # not "None"
             query=item.get("query", ""),
             limit=limit,
             filters=tuple((name, str(value)) for name, value in filters.items()),

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from corpus.errors import QuerySyntaxError
-from corpus.text import fold_width
+from corpus.inline import drop_typesetting
+from corpus.text import WIDTH_TABLE, fold_width
 
 MAX_QUERY_LENGTH = 2000
 MAX_NESTING = 100
@@ -242,9 +243,9 @@ def _word(text: str, field: str, token: _Tok, parser: _Parser) -> Term:
     match = re.fullmatch(r"(.*\D)~(\d*)", text)
     if match:
         text, edits = match.groups()
-        fuzzy = int(edits[:3] or 1)
-        if fuzzy > 2:  # optimsm~10 had searched the word "optimsm~10"
+        if edits not in ("", "0", "1", "2"):  # optimsm~10 had searched the word "optimsm~10"
             raise parser.error("fuzzy distance must be 1 or 2", token)
+        fuzzy = int(edits or 1)
     prefix = text.endswith("*")
     if prefix:
         text = text.rstrip("*")
@@ -306,9 +307,28 @@ def parse_query(query: str) -> Node:
         deepest = max(deepest, depth)
     if deepest > MAX_NESTING:
         raise QuerySyntaxError(f"parentheses nested {deepest} deep; the limit is {MAX_NESTING}", query, 0)
-    # full-width syntax as a Chinese keyboard types it, （a OR b） －c speaker：x, is syntax (it had
-    # been searched as text, silently); one character for one, so positions stay the user's
-    return _Parser(fold_width(query).strip()).parse()
+    return _Parser(_keyboard_syntax(drop_typesetting(query)).strip()).parse()
+
+
+_WIDTH_BUT_COLON_AND_BRACKETS = {code: ascii_ for code, ascii_ in WIDTH_TABLE.items() if chr(code) not in "：（）"}
+_FIELD_COLON = re.compile(rf"(?<![\w.])({'|'.join(FIELDS)})：", re.IGNORECASE)
+
+
+def _keyboard_syntax(query: str) -> str:
+    """Full-width syntax as a Chinese keyboard types it, （a OR b） －c speaker：x "…"～2, as syntax
+    (it had been searched as text, silently), one character for one so positions stay the
+    user's. A colon is a field's only after a field name (Mao：合作化 stays text), brackets are
+    a group's only where they pair (合作化（初级 stays text)."""
+    folded = query.translate(_WIDTH_BUT_COLON_AND_BRACKETS)
+    folded = _FIELD_COLON.sub(r"\1:", folded)
+    depth = 0
+    for character in folded:
+        depth += (character == "（") - (character == "）")
+        if depth < 0:
+            break
+    if depth == 0 and "（" in folded:
+        folded = folded.replace("（", "(").replace("）", ")")
+    return folded
 
 
 def describe(node: Node) -> str:

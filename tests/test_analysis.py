@@ -119,6 +119,7 @@ def test_english_normalisation():
     ("used useful uses", ["us", "us", "us"]), ("us", []),
     ("U.N.", ["un"]), ("UN", ["un"]), ("U.S.A.", ["usa"]), ("USA", ["usa"]),
     ("İSTANBUL", ["istanbul"]),  # İ lowercases to i and a combining dot, which had stayed
+    ("THE FINANCIAL FLOWS", ["financi", "flow"]), ("IT IS", []),  # other stopwords in capitals stay stopwords
 ])
 def test_acronyms_and_capitals(text, terms):
     assert [t.text for t in word_analyzer()(text)] == terms

@@ -51,11 +51,17 @@ def test_an_empty_query_keeps_its_row_in_every_format():
     assert [(q.id, q.query) for q in jsonl] == [("q1", "cooperativization"), ("2", "")]
 
 
-def test_a_blank_id_is_numbered_by_the_querys_place_in_every_format():
-    tsv = read_queries("id\tquery\nq1\tcooperativization\n\t合作化\n", "tsv")
-    csv_ = read_queries("id,query\nq1,cooperativization\n,合作化\n", "csv")
-    jsonl = read_queries('{"id": "q1", "query": "cooperativization"}\n{"query": "合作化"}\n', "jsonl")
+@pytest.mark.parametrize("blank", ["", " "])
+def test_a_blank_id_is_numbered_by_the_querys_place_in_every_format(blank):
+    tsv = read_queries(f"id\tquery\nq1\tcooperativization\n{blank}\t合作化\n", "tsv")
+    csv_ = read_queries(f"id,query\nq1,cooperativization\n{blank},合作化\n", "csv")
+    jsonl = read_queries(f'{{"id": "q1", "query": "cooperativization"}}\n{{"id": "{blank}", "query": "合作化"}}\n', "jsonl")
     assert [q.id for q in tsv] == [q.id for q in csv_] == [q.id for q in jsonl] == ["q1", "2"]
+
+
+def test_a_last_csv_query_with_a_literal_quote_mark_is_no_open_quote():
+    queries = read_queries('id,query,note\nq1,"a\nb",a 12" ruler\n', "csv")  # odd in marks, but closed
+    assert [(q.id, q.query) for q in queries] == [("q1", "a\nb")]
 
 
 @pytest.mark.parametrize(
@@ -69,6 +75,8 @@ def test_a_blank_id_is_numbered_by_the_querys_place_in_every_format():
         ("id,query,Query\nq1,a,b\n", "csv", "queries:1: the header has 2 columns named 'query'"),
         ('id,query\nq1,"blind optimism\nq2,合作化\n', "csv",
          "queries:2: the quote mark opened on line 2 is never closed, so lines 2-3 "),
+        ('id,query\nq1,a\n\nq2,"blind optimism\nq3,合作化\n', "csv",  # the line of the quote, not the blank one
+         "queries:4: the quote mark opened on line 4 is never closed, so lines 4-5 "),
     ],
 )
 def test_bad_query_files(text, fmt, words):

@@ -1198,11 +1198,14 @@ def test_a_quote_mark_never_closed_in_a_csv_is_an_error_not_one_meeting_of_the_r
             'the file) read as one row (close it, or write a quote mark inside a quoted cell as ""); not indexed'
             in result.stderr.splitlines())
     assert found(tmp_path / "ix", "alpha") == ["open/1"] and found(tmp_path / "ix", "gamma") == []
-    # quoted cells over several lines, with quote marks inside, and a stray mark in an unquoted cell read as before
-    path.write_text('id,text\n1,"alpha ""a""\nover lines"\n2,he said "beta\n3,"gamma\n\ndelta"\n', encoding="utf-8")
+    # quoted cells over several lines, with quote marks inside, and a stray mark in an unquoted cell read as before;
+    # the last row too, though its marks are odd in number (12" ruler: it had been taken for an open quote)
+    path.write_text('id,text\n1,"alpha ""a""\nover lines"\n2,he said "beta\n3,"gamma\n\ndelta"\n'
+                    '4,"a 12"" ruler\nmeasures",and a 12" rule\n', encoding="utf-8")
     result = _import(tmp_path, path, "csv", name="closed")
     assert "error" not in result.stderr
-    assert [found(tmp_path / "closed", word) for word in ("over", "beta", "delta")] == [["open/1"], ["open/2"], ["open/3"]]
+    assert [found(tmp_path / "closed", word) for word in ("over", "beta", "delta", "measures")] == [
+        ["open/1"], ["open/2"], ["open/3"], ["open/4"]]
 
 
 def test_an_update_after_huiyi_reads_files_differently_reads_every_file_and_rewrites_what_differs(tmp_path, monkeypatch):

@@ -160,7 +160,8 @@ def test_partial_dates_say_what_is_missing():
 @pytest.mark.parametrize("bad", ["sometime", "31-31-1954", "31-10-1954 – 10-10-1954", "1954年13月", "1956-1955", "1955-13",
                                  "29-02-1955", "31-04-1955", "1955年2月30日", "1955-02-29",
                                  "October 11-4, 1955", "February 28-30, 1955", "1955年12月28日至3日", "October 4-11",
-                                 "10月4—11日"])
+                                 "10月4—11日", "November 2 - October 4, 1955", "November 2, 1955 - October 4",
+                                 "1955年11月2日至10月4日"])  # a slip, not a range over New Year
 def test_unreadable_dates(bad):
     assert parse_date_range(bad) is None
 
@@ -211,6 +212,7 @@ def test_chinese_numerals():
         ("29–30 October: Summary reports", PartialDate(1954, 10, 29), "Summary reports"),
         ("10月29日至30日 总结报告", PartialDate(1954, 10, 29), "总结报告"),
         ("十月二十九至三十日：总结报告", PartialDate(1954, 10, 29), "总结报告"),
+        ("October 29 - 30 delegates spoke", PartialDate(1954, 10, 29), "30 delegates spoke"),  # no range
     ],
 )
 def test_speech_headings(heading, date, title):
@@ -387,6 +389,8 @@ def test_a_long_speaker_label_opens_its_speech_and_a_longer_one_is_text_with_a_w
     ("Geneva & <Bern>", "Geneva & <Bern>"),  # an editor's angle brackets: had been dropped with the word
     ("the text is <illegible> here", "the text is <illegible> here"),
     ('<b>Bern</b>, <span class="x">Geneva</span><br/>Paris <HR>', "Bern, Geneva Paris"),  # HTML: dropped
+    ('Geneva<sup><a href="#fn3">3</a></sup> <label>talks</label>', "Geneva3 talks"),  # sup and label had stayed
+    ("the <a line illegible> talks", "the <a line illegible> talks"),  # no tag: its "attributes" are words
 ])
 def test_html_tags_are_dropped_and_other_angle_brackets_kept(written, text):
     record = f"**Dates of Meeting:** 1956\n\n**Place of Meeting:** {written}\n\n**Remarks:**\n\n{written}\n"

@@ -63,6 +63,7 @@ def test_parses(query, tree):
         ("optimsm~5", "fuzzy distance must be 1 or 2"),
         ("optimsm~10", "fuzzy distance must be 1 or 2"),  # had searched the word "optimsm~10"
         ("optimsm~99999999999999999999", "fuzzy distance must be 1 or 2"),
+        ("optimsm~0003", "fuzzy distance must be 1 or 2"),
         ("合作化 date: 1955", "date: needs a value right after the colon"),
         ("合作化 kind:", "kind: needs a value right after the colon"),
     ],
@@ -80,6 +81,17 @@ def test_errors(query, words):
 ])
 def test_full_width_syntax_from_a_chinese_keyboard_is_syntax(typed, ascii_):
     assert parse_query(typed) == parse_query(ascii_)
+
+
+@pytest.mark.parametrize("typed", ["Mao：合作化", "APC：初级社", "合作化（初级"])
+def test_full_width_colons_and_brackets_that_are_no_syntax_stay_text(typed):
+    """Folding every full-width colon and bracket had made these "unknown field" and "unclosed
+    parenthesis" errors."""
+    assert isinstance(parse_query(typed), Term | And)
+
+
+def test_a_query_pasted_from_a_pdf_is_read_as_its_records_are():
+    assert parse_query("ﬁnancial co\u00adoperation") == parse_query("financial cooperation")
 
 
 @pytest.mark.parametrize("minus, words", [
