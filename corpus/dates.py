@@ -240,6 +240,24 @@ def split_heading(heading: str, meeting: DateRange | None) -> tuple[PartialDate 
     The year, when not written, comes from the meeting: the year of its start, or of its end
     when the start year would put the speech outside the meeting.
     """
+    for date, end in _heading_dates(heading, meeting):
+        if date is not None:
+            return date, heading[end:].strip(" \t:：,，-–—")
+    return None, heading.strip()
+
+
+def impossible_heading_date(heading: str, meeting: DateRange | None) -> str | None:
+    """The date a heading starts with when no such day exists (``February 30 Report``: the
+    heading is then all title), so the parser can say so, as it does of a meeting's date."""
+    dates = list(_heading_dates(heading, meeting))
+    if dates and all(date is None for date, _end in dates):
+        return heading[: dates[0][1]].strip()
+    return None
+
+
+def _heading_dates(heading: str, meeting: DateRange | None):
+    """(date, end offset in ``heading``) for each pattern a heading starts with that names a
+    year (written or the meeting's), a month and a day; date None where no such day exists."""
     normalized = fold_width(heading)
     for pattern in _HEADING_DATE:
         match = pattern.match(normalized.lstrip())
@@ -261,10 +279,4 @@ def split_heading(heading: str, meeting: DateRange | None) -> tuple[PartialDate 
                 year = meeting.end.year
         if year is None or month is None or day is None:
             continue
-        date = _valid(year, month, day)
-        if date is None:
-            continue
-        offset = len(normalized) - len(normalized.lstrip()) + match.end()
-        title = heading[offset:].strip(" \t:：,，-–—")
-        return date, title
-    return None, heading.strip()
+        yield _valid(year, month, day), len(normalized) - len(normalized.lstrip()) + match.end()

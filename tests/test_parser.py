@@ -396,3 +396,14 @@ def test_html_tags_are_dropped_and_other_angle_brackets_kept(written, text):
     record = f"**Dates of Meeting:** 1956\n\n**Place of Meeting:** {written}\n\n**Remarks:**\n\n{written}\n"
     meeting = parse_text(record, "a.txt", "a").meeting
     assert meeting.place == text and meeting.remarks[0].text == text
+
+
+def test_a_heading_date_that_does_not_exist_is_warned_about():
+    """It had silently become part of the title, where a meeting's impossible date is warned about."""
+    result = parse_text("**Dates of Meeting:** 1955\n\n**Speeches/Reports:**\n\n**Deng Zihui:** February 30 Report\n\n"
+                        "alpha.\n\n**Mao Zedong:** 2月30日 讲话\n\nbeta.\n\n**Liu Shaoqi:** February 28 Report\n\ngamma.\n",
+                        "a.txt", "a")
+    assert [str(p) for p in result.problems] == [
+        "a.txt:5: warning: no such day as 'February 30' in the heading; the speech has no date",
+        "a.txt:9: warning: no such day as '2月30日' in the heading; the speech has no date"]
+    assert [s.date for s in result.meeting.speeches] == [None, None, PartialDate(1955, 2, 28)]
