@@ -41,7 +41,7 @@ from corpus.text import HAN_CHARACTER, HAN_CLASS, WIDTH_TABLE
 from .dictionary import segmenter, user_dictionaries, word_lists_digest
 from .files import cache_dir, write_cache_file
 
-ANALYZER_VERSION = "4"  # 4: acronyms as u.s, US/WHO as acronyms, İ folded
+ANALYZER_VERSION = "4"  # 4: an acronym whose letters are a stopword is u.s (US in capitals too); İ folded
 # English-like words: letters/digits with inner hyphens, apostrophes, or digit separators.
 _WORD = (rf"(?:[^\W_{HAN_CLASS}]\.){{2,}}(?![^\W_])"  # acronyms: U.S., U.N.
          rf"|[^\W_{HAN_CLASS}]+(?:(?:[-‐'’]|(?<=\d)[.,](?=\d))[^\W_{HAN_CLASS}]+)*")
