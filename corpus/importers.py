@@ -376,19 +376,15 @@ def _rows(path: Path, fmt: str, opened: Callable[[io.BufferedIOBase], None] | No
                     reader.fieldnames, note = _distinct_column_names(reader.fieldnames, mapped)
                     if note:
                         yield reader.line_num, {"__note__": note}
-                tally.end_row()
-                number = reader.line_num
+                number = tally.end_row()[1]
                 held = None  # the row before: the last row is checked for a quote left open
                 for row in reader:
                     if held is not None:
                         yield held
-                    first, number = number + 1, reader.line_num
-                    while first in tally.blank and first < number:
-                        first += 1
+                    first, number, row_lines = tally.end_row()
                     if replaced and replaced[-1] >= first:
                         row["__warning__"] = warning
                     held = first, row
-                    row_lines = tally.end_row()
                 if held is not None:
                     first = held[0]
                     if number > first and ends_inside_quotes(row_lines):
@@ -418,14 +414,14 @@ _UNREADABLE_ROWS = 100  # a file whose first so many rows cannot be read is not 
 
 
 class CsvLines:
-    """The lines of a CSV file for ``csv.reader``, noting as it reads them the blank ones (csv
-    passes over them, unless inside a quoted cell) and the lines of the row being read, so that
-    a last row can be checked for a quoted cell the end of the file cut (csv reads on to the end,
-    silently: an unclosed quote made the rest of a file one row)."""
+    """The lines of a CSV file for ``csv.reader``, noting as it reads them where each row starts
+    (csv passes over blank lines between rows, so a row's line is its first one that is not
+    blank) and the row's lines, so that a last row can be checked for a quoted cell the end of
+    the file cut (csv reads on to the end, silently: an unclosed quote made the rest of a file
+    one row)."""
 
     def __init__(self, lines: Iterator[str]) -> None:
-        self.blank: set[int] = set()
-        self._lines, self._number, self._row = lines, 0, []
+        self._lines, self._number, self._first, self._row = lines, 0, 0, []
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -433,14 +429,16 @@ class CsvLines:
     def __next__(self) -> str:
         line = next(self._lines)
         self._number += 1
-        if not line.strip():
-            self.blank.add(self._number)
+        if not self._first and line.strip():
+            self._first = self._number
         self._row.append(line)
         return line
 
-    def end_row(self) -> list[str]:
-        """The lines read since the row before (or the header) ended."""
-        row, self._row = self._row, []
+    def end_row(self) -> tuple[int, int, list[str]]:
+        """The row just read (or the header): its first line that is not blank, its last line,
+        and the lines read since the row before ended."""
+        row = (self._first or self._number, self._number, self._row)
+        self._first, self._row = 0, []
         return row
 
 

@@ -126,13 +126,10 @@ def _read_csv(text: str, source: str) -> Iterator[BatchQuery]:
         if columns.count(name) > 1:
             raise BatchInputError(f"{source}:1: the header has {columns.count(name)} columns named {name!r}")
     rows.fieldnames = columns
-    lines.end_row()
-    queries, last_line = [], rows.line_num
+    lines.end_row()  # the header
+    queries = []
     for number, row in enumerate(rows, start=2):
-        first_line, last_line = last_line + 1, rows.line_num
-        while first_line in lines.blank and first_line < last_line:
-            first_line += 1
-        row_lines = lines.end_row()
+        first_line, last_line, row_lines = lines.end_row()
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue  # a row of empty cells; one with an id and no query gets its error row, as in TSV
         query_id = (row.get("id") or "").strip() or str(number - 1)  # a blank id: the query's place
