@@ -316,9 +316,8 @@ class Engine:
             reader = searcher.reader()
             start_of, order_of = reader.column_reader("start_key"), reader.column_reader("order_key")
             sign = 1 if sort == "date" else -1
-            keys = {docnum: (not start_of[docnum], sign * start_of[docnum], meeting_of[docnum], order_of[docnum])
-                    for docnum, _score in ranked}
-            ranked.sort(key=lambda entry: keys[entry[0]])
+            ranked.sort(key=lambda entry: (not start_of[entry[0]], sign * start_of[entry[0]], meeting_of[entry[0]],
+                                           order_of[entry[0]]))
 
         meetings = {meeting_of[docnum] for docnum in docset}
         facet_counts = {name: self._facet(name, docset) for name in facets}

@@ -118,13 +118,9 @@ def results_html(results: Results) -> str:
         matched = ""
         if results.expanded and hit.matched_forms:
             matched = "<p class=\"matched\">matched: " + html.escape(", ".join(hit.matched_forms)) + "</p>"
-        also = "".join(
-            "<li><p class=\"who\">" + html.escape(_who_line(other)) + "</p><p class=\"excerpt\">"
-            + mark_html(other.excerpt, other.highlights) + "</p></li>" for other in hit.also)
+        also = "".join("<li>" + _passage_html(other) + "</li>" for other in hit.also)
         items.append(
-            "<li><p class=\"meta\">" + html.escape(_meta_line(hit)) + "</p>"
-            + "<p class=\"who\">" + html.escape(_who_line(hit)) + "</p>"
-            + "<p class=\"excerpt\">" + mark_html(hit.excerpt, hit.highlights) + "</p>" + matched
+            "<li><p class=\"meta\">" + html.escape(_meta_line(hit)) + "</p>" + _passage_html(hit) + matched
             + (f"<ul class=\"also\">{also}</ul>" if also else "") + "</li>"
         )
     facets = "".join(
@@ -138,6 +134,13 @@ def results_html(results: Results) -> str:
         + (f"<ol start=\"{start}\">" if start != 1 else "<ol>") + "".join(items) + "</ol>"
         + (f"<section class=\"facets\">{facets}</section>" if facets else "") + "\n"
     )
+
+
+def _passage_html(hit: Hit) -> str:
+    """A hit's speaker, kind and passage id, and its excerpt: for a hit and for each of its
+    meeting's next best passages."""
+    return ("<p class=\"who\">" + html.escape(_who_line(hit)) + "</p>"
+            + "<p class=\"excerpt\">" + mark_html(hit.excerpt, hit.highlights) + "</p>")
 
 
 def totals_line(results: Results) -> str:
