@@ -128,11 +128,10 @@ def likelier_legacy(lines: list[bytes], encodings: Iterable[str]) -> str:
         from charset_normalizer import from_bytes
 
         best = from_bytes(b"\n".join(lines), cp_isolation=list(LEGACY_ENCODINGS)).best()
-        named = {codecs.lookup(encoding).name: encoding for encoding in encodings}
-        if best is not None and codecs.lookup(best.encoding).name in named:
-            return named[codecs.lookup(best.encoding).name]
-        if best is not None and codecs.lookup(best.encoding).name == "big5" and "cp950" in encodings:
-            return "cp950"
+        chosen = codecs.lookup(best.encoding).name if best is not None else None
+        for encoding in encodings:  # its Big5 is Windows' cp950 where that is a candidate
+            if codecs.lookup(encoding).name == chosen or (chosen == "big5" and encoding == "cp950"):
+                return encoding
     return encodings[0]
 
 
