@@ -240,19 +240,20 @@ def split_heading(heading: str, meeting: DateRange | None) -> tuple[PartialDate 
     The year, when not written, comes from the meeting: the year of its start, or of its end
     when the start year would put the speech outside the meeting.
     """
+    date, title, _impossible = read_heading(heading, meeting)
+    return date, title
+
+
+def read_heading(heading: str, meeting: DateRange | None) -> tuple[PartialDate | None, str, str | None]:
+    """:func:`split_heading`'s date and title, and the date the heading starts with when no such
+    day exists (``February 30 Report``: the heading is then all title), so the parser can say
+    so, as it does of a meeting's date."""
+    impossible_end = None
     for date, end in _heading_dates(heading, meeting):
         if date is not None:
-            return date, heading[end:].strip(" \t:：,，-–—")
-    return None, heading.strip()
-
-
-def impossible_heading_date(heading: str, meeting: DateRange | None) -> str | None:
-    """The date a heading starts with when no such day exists (``February 30 Report``: the
-    heading is then all title), so the parser can say so, as it does of a meeting's date."""
-    dates = list(_heading_dates(heading, meeting))
-    if dates and all(date is None for date, _end in dates):
-        return heading[: dates[0][1]].strip()
-    return None
+            return date, heading[end:].strip(" \t:：,，-–—"), None
+        impossible_end = impossible_end or end
+    return None, heading.strip(), heading[:impossible_end].strip() if impossible_end else None
 
 
 def _heading_dates(heading: str, meeting: DateRange | None):

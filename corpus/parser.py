@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .dates import impossible_heading_date, parse_date_range, split_heading
+from .dates import parse_date_range, read_heading
 from .inline import QUOTE_PAIRS, clean_paragraph
 from .model import DateRange, ExtraField, Meeting, Paragraph, ParseResult, Problem, Speech
 from .text import fold_width, is_han
@@ -203,8 +203,7 @@ def _speeches(record: _Record, labels: list[_Label], start: int, end: int, dates
                 speeches.append(Speech(speaker="", line=paragraphs[0].line, paragraphs=paragraphs))
             continue
         heading = lines[0].text.strip() if lines else ""
-        date, title = split_heading(heading, dates)
-        impossible = impossible_heading_date(heading, dates) if date is None else None
+        date, title, impossible = read_heading(heading, dates)
         if impossible:  # February 30: as a meeting's date says, not silently a title
             record.warn(lines[0].number, f"no such day as {impossible!r} in the heading; the speech has no date")
         rest = lines[1:]
