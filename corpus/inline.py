@@ -32,19 +32,24 @@ HTML_ELEMENTS = (
 _ATTRIBUTES = (r"(?:\s+(?:[A-Za-z_:][\w:.-]*\s*=\s*(?:\"[^\"<>\n]{0,200}\"|'[^'<>\n]{0,200}'|[^\s\"'<>=`]{1,200})"
                r"|checked|disabled|hidden|selected|readonly|required|multiple|autofocus|async|defer|open|novalidate))"
                r"{0,20}")
+_TAG = r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r")(?![\w-])" + _ATTRIBUTES + r"\s*/?>"
 _MARKUP = re.compile(
-    r"<sup>\s*(?P<sup>[^<>\n]{0,20}?)\s*</sup>"
+    # a superscript's content may be wrapped in tags of its own: <sup><a href="#fn3">3</a></sup>
+    r"<sup>\s*(?P<sup>(?:[^<>\n]|" + _TAG + r"){0,20}?)\s*</sup>"
     r"|\[(?P<link_text>[^\[\]\n]{0,200})\]\((?P<link_target>[^()\s]{0,500})\)"
+    r"|\[\^(?P<note>[^\[\]\s^]{1,20})\](?!:)"  # Markdown's footnote reference; "[^3]: ..." is the note itself
     r"|(?P<br><br\s*/?>)"
-    r"|(?P<tag></?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r")(?![\w-])" + _ATTRIBUTES
-    + r"\s*/?>)"
+    r"|(?P<tag>" + _TAG + r")"
     r"|(?P<bold>\*\*|__)",
     re.IGNORECASE,
 )
+_INNER_TAGS = re.compile(_TAG, re.IGNORECASE)
 # Every piece of markup starts with one of these: a paragraph without them has none (most).
 _MARKUP_START = re.compile(r"[<\[*_]")
 _ORDINAL = re.compile(r"st|nd|rd|th|er|e|re|ème|eme", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"\d{1,4}|[a-z]{1,2}|[*†‡§]{1,3}", re.IGNORECASE)
+# A footnote number as web pages set it: [3], (3)
+_BRACKETED = re.compile(r"\[\s*([^\[\]]*?)\s*\]|\(\s*([^()]*?)\s*\)")
 _INSERTION = re.compile(r"\[[^\[\]\n]{0,500}\]")
 
 # Opening mark -> closing mark. A straight quote closes itself.
@@ -113,12 +118,14 @@ def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
         out.emit(raw[position : match.start()])
         position = match.end()
         following = raw[position : position + 1]
-        if match.group("sup") is not None:
-            content = match.group("sup")
-            if _ORDINAL.fullmatch(content) and out.last.isdigit():
+        if match.group("sup") is not None or match.group("note") is not None:
+            content = match.group("note") or _INNER_TAGS.sub("", match.group("sup") or "").strip()
+            bracketed = _BRACKETED.fullmatch(content)
+            number = next(filter(None, bracketed.groups()), "") if bracketed else content
+            if match.group("note") is None and _ORDINAL.fullmatch(content) and out.last.isdigit():
                 out.emit(content)  # 4<sup>th</sup> -> 4th
-            elif _FOOTNOTE.fullmatch(content):
-                footnotes.append(FootnoteMark(content, out.length))
+            elif match.group("note") is not None or _FOOTNOTE.fullmatch(number):
+                footnotes.append(FootnoteMark(number, out.length))
                 if out.last.isalnum() and following.isalnum():
                     out.emit(" ")  # never glue the words on either side together
             else:

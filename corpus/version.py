@@ -9,4 +9,6 @@ VERSION = "0.1.0"
 # and rewrites only the passages that come out different. Indexes made before it was recorded
 # read every file again once. 2: HTML tags only, attendance by line, long labels, date ranges,
 # words broken at a line's end or by typesetting characters, GB18030 told from Big5 by odd symbols.
-READER_VERSION = 2
+# 3: footnote marks wrapped in tags or brackets (<sup><a …>3</a></sup>, <sup>[3]</sup>) and
+# Markdown's [^3].
+READER_VERSION = 3

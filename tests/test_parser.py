@@ -236,6 +236,21 @@ def test_ordinals_and_footnotes():
     assert [f.number for f in paragraph.footnotes] == ["12", "3", "a"]
 
 
+@pytest.mark.parametrize("written, number", [
+    ('careful.<sup><a href="#fn3" id="r3">3</a></sup> Next', "3"),  # web pages link the mark: "careful.3"
+    ("careful.<sup>[3]</sup> Next", "3"),  # had been an editor's insertion, "[3]"
+    ("careful.<sup>(3)</sup> Next", "3"),
+    ("careful.<sup> <b>[ii]</b> </sup> Next", "ii"),
+    ("careful.[^3] Next", "3"),  # Markdown's footnote reference had stayed in the text
+    ("careful.[^note-a] Next", "note-a"),
+])
+def test_footnote_marks_as_web_pages_and_markdown_write_them(written, number):
+    paragraph = parse(f"**Speeches/Reports:**\n\n**Liu Shaoqi:**\n\n{written}\n\n[^3]: The note.\n").speeches[0].paragraphs
+    assert paragraph[0].text == "careful. Next"
+    assert [(f.number, f.offset) for f in paragraph[0].footnotes] == [(number, len("careful."))]
+    assert paragraph[1].text == "[^3]: The note." and not paragraph[1].footnotes  # the note itself is text
+
+
 def test_marks_keep_their_place_when_markup_leaves_blanks_at_an_end():
     meeting = parse("**Speeches/Reports:**\n\n**Liu Shaoqi:**\n\nThe plan was adopted. <sup>4</sup>\n\n"
                     "<b></b>\n[02-04-1954](#) was the day.<sup>5</sup>\n")
@@ -389,7 +404,7 @@ def test_a_long_speaker_label_opens_its_speech_and_a_longer_one_is_text_with_a_w
     ("Geneva & <Bern>", "Geneva & <Bern>"),  # an editor's angle brackets: had been dropped with the word
     ("the text is <illegible> here", "the text is <illegible> here"),
     ('<b>Bern</b>, <span class="x">Geneva</span><br/>Paris <HR>', "Bern, Geneva Paris"),  # HTML: dropped
-    ('Geneva<sup><a href="#fn3">3</a></sup> <label>talks</label>', "Geneva3 talks"),  # sup and label had stayed
+    ('Geneva<sup>2</sup> <label>talks</label>', "Geneva talks"),  # sup and label had stayed
     ("the <a line illegible> talks", "the <a line illegible> talks"),  # no tag: its "attributes" are words
 ])
 def test_html_tags_are_dropped_and_other_angle_brackets_kept(written, text):

@@ -60,7 +60,8 @@ def test_bad_files_are_problems_and_the_rest_still_parses(tmp_path):
 
 LABELS = ["**Dates of Meeting:**", "**会议日期：**", "**Speeches/Reports:**", "**Remarks:**", "**X:**",
           "**Deng Zihui:**", "<sup>3</sup>", "<sup>th</sup>", "[02-04-1954](#)", "[", "]", '"', "“", "」",
-          "『", "\n", "\n\n", "**", "10-10-1954 – 31-10-1954", "一九五五年", "１９５５"]
+          "『", "\n", "\n\n", "**", "10-10-1954 – 31-10-1954", "一九五五年", "１９５５", "<sup>", "</sup>",
+          "<sup>[2]</sup>", '<a href="#fn3">', "</a>", "[^3]", "[^"]
 
 
 @settings(max_examples=300, deadline=None)
