@@ -239,12 +239,13 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_U
     roots: dict[Path, Path] = {}
     names = _distinct_names([_meeting_names(file, path, roots) for path, (file, _spec) in resolved.items()])
     units = []
-    for (path, (file, spec)), (name, given) in zip(resolved.items(), names):
+    for (path, (file, spec)), name in zip(resolved.items(), names):
         digest, size = _digest(path)
         if spec is not None:
             digest += json.dumps(spec.to_dict(), sort_keys=True)
-        if name != given:  # the file's meetings are named otherwise: it is read again
-            digest += f" named {name}"
+        # the name its meetings get (from the corpus root, or told apart from another file's):
+        # a file whose bytes stay but whose name changes is read again (its old id had stayed)
+        digest += f" named {name}"
         if spec is None:
             read = partial(_read_record, replace(file, name=name))
         elif spec.format == "txt":
@@ -298,8 +299,8 @@ def _meeting_names(file, resolved: Path, roots: dict) -> tuple[str, PurePosixPat
     return stem, path.with_name(stem), path, True
 
 
-def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath, bool]]) -> list[tuple[str, str]]:
-    """(name, name given) for each file, so that meetings of different files are never merged:
+def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath, bool]]) -> list[str]:
+    """The name of each file's meetings, so that meetings of different files are never merged:
     files whose meetings would share a name (records of the same path under two folders, files
     of rows of the same name, a record ``reports/12`` and row 12 of ``reports.jsonl``) are named
     by as much more of their path as tells them apart (``1955/report`` and ``1956/report``), and
@@ -335,7 +336,7 @@ def _distinct_names(named: list[tuple[str, PurePosixPath, PurePosixPath, bool]])
         if not changed:
             changed = _prefix_clash(named, groups, current, suffixed, grow)
         if not changed:  # no two names alike, or none can grow (the same file cannot be here twice)
-            return [(current(number), named[number][0]) for number in range(len(named))]
+            return [current(number) for number in range(len(named))]
 
 
 def _prefix_clash(named, groups, current, suffixed, grow) -> bool:
@@ -479,9 +480,9 @@ def build_index(
             manifest = read_manifest(index_dir)
             if not compatible(manifest):  # an index of another version is rebuilt, never mixed
                 reason = "" if rebuild else "the index was made by another version of huiyi"
-                manifest, rebuild = None, True
+                rebuild = True
         notes: list[Problem] = []
-        if manifest:  # an update analyses new text as the index's text was analysed
+        if manifest:  # new text is analysed as the index's was; a rebuild, from the same sources
             notes = [Problem(path, 0, "the index was built with this jieba dictionary, which is gone: rebuilt "
                                       "without it")
                      for path in use_user_dictionaries(manifest, rebuild)]
@@ -492,7 +493,7 @@ def build_index(
         paths = [str(p) for p in paths or ()]
         imports = list(imports)
         if not paths and not imports:
-            if manifest:
+            if manifest:  # an index of another version too: it had been rebuilt from the samples
                 paths = manifest.get("corpus_paths", [])
                 imports = [ImportSpec.from_dict(item) for item in manifest.get("imports", [])]
             else:

@@ -210,6 +210,39 @@ def test_index_of_another_version_is_rebuilt(tmp_path):
     assert summary.mode == "full" and found(index_dir, "alpha") == ["a"]
 
 
+def test_an_index_of_another_version_is_rebuilt_from_its_own_sources_and_word_lists(tmp_path):
+    """It had been rebuilt from the bundled samples, without its --user-dict word lists: a
+    researcher's records were gone from it after an upgrade. A process per run (word lists)."""
+    corpus, words, index_dir = word_list_case(tmp_path)
+    words.write_text("穷棒子社 100 n\n", encoding="utf-8")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"id": "r1", "text": "rowword here"}) + "\n", encoding="utf-8")
+
+    def huiyi(*arguments):
+        return subprocess.run([sys.executable, "-m", "search.cli", *arguments, "--index", str(index_dir)],
+                              capture_output=True, text=True, check=False)
+
+    script = ("import sys\nfrom indexer.build import ImportSpec, build_index\n"
+              "from indexer.dictionary import add_user_dictionary\nadd_user_dictionary(sys.argv[3])\n"
+              "build_index([sys.argv[1]], sys.argv[2], [ImportSpec(sys.argv[4], 'jsonl', {'text': 'text', 'id': 'id'})])\n")
+    built = subprocess.run([sys.executable, "-c", script, str(corpus), str(index_dir), str(words), str(rows)],
+                           capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    manifest = json.loads((index_dir / MANIFEST).read_text())
+    manifest["schema_version"] = "0"
+    (index_dir / MANIFEST).write_text(json.dumps(manifest))
+    rebuilt = huiyi("index")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "(the index was made by another version of huiyi)" in rebuilt.stderr
+    after = json.loads((index_dir / MANIFEST).read_text())
+    assert after["schema_version"] != "0"
+    for kept in ("corpus_paths", "imports"):
+        assert after[kept] == manifest[kept]
+    assert after["analyzer"]["user_dictionaries"] == [str(words)]
+    assert after["meetings"] == manifest["meetings"] == 3 and after["passages"] == manifest["passages"]
+    assert indexed_as_a_word(index_dir, "穷棒子社")
+
+
 def indexed_as_a_word(index_dir, word: str) -> bool:
     ix = open_index(index_dir)
     try:
@@ -757,6 +790,24 @@ def test_records_of_the_same_name_get_distinct_ids(tmp_path, files, roots, ids):
     summary = build_index([corpus / root for root in roots], tmp_path / "ix", procs=1)
     assert [found(tmp_path / "ix", f"word{number}") for number in range(len(files))] == [[id_] for id_ in ids]
     assert summary.passages == len(files)
+
+
+def test_an_update_renames_the_meetings_of_a_file_whose_id_changes_with_its_corpus_root(tmp_path):
+    """The same bytes under another id (the corpus is now the folder above) had counted as
+    unchanged: the meeting kept its old id, which the new file of that id then shared."""
+    corpus = tmp_path / "c"
+    write_records(corpus / "1955", {"report.txt": record("alpha")})
+    write_records(corpus, {"report.txt": record("beta")})
+    index_dir = tmp_path / "ix"
+    build_index([corpus / "1955"], index_dir, procs=1)
+    assert found(index_dir, "alpha") == ["report"]
+    update = build_index([corpus], index_dir, procs=1)
+    assert (update.added, update.changed, update.meetings) == (1, 1, 2)
+    assert found(index_dir, "alpha") == ["1955/report"] and found(index_dir, "beta") == ["report"]
+    with Engine.open(index_dir) as engine:
+        assert engine.stats().meetings == 2
+    build_index([corpus / "1955" / "report.txt"], index_dir, procs=1)  # a file given by itself: its name
+    assert found(index_dir, "alpha") == ["report"] and found(index_dir, "beta") == []
 
 
 def test_a_file_given_twice_in_two_ways_is_indexed_the_first_way_with_a_warning(tmp_path, monkeypatch):
