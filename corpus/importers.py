@@ -24,7 +24,17 @@ from .errors import HuiyiError, SourceError, UsageError
 from .inline import clean_paragraph
 from .model import Meeting, ParseResult, Problem, Speech
 from .parser import _Line, paragraphs_of
-from .sources import LEGACY_SAMPLE_BYTES, NOT_TEXT, TEXT_BOMS, decode, decodes, likelier_legacy, reason, text_encoding
+from .sources import (
+    LEGACY_SAMPLE_BYTES,
+    NOT_TEXT,
+    TEXT_BOMS,
+    decode,
+    decodes,
+    likelier_legacy,
+    path_text,
+    reason,
+    text_encoding,
+)
 from .text import HAN_CHARACTER
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
@@ -134,7 +144,7 @@ def check_text_columns(record_files: list, pattern: str | None, mapping: dict[st
 def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], kind: str = "speech",
                      encoding: str | None = None) -> ParseResult:
     """One plain-text file as one meeting; its id is its path under the folder, as for records."""
-    source = str(record_file.path)
+    source = record_file.display
     try:
         row = text_file_row(record_file, pattern, encoding)
     except (OSError, HuiyiError) as error:
@@ -523,7 +533,7 @@ def import_rows(path: str | Path, fmt: str, mapping: dict[str, str], kind: str =
 
 def rows_namespace(path: Path) -> str:
     """The first part of the meeting ids of a file of rows: its name without suffixes."""
-    return path.name.split(".")[0]
+    return path_text(path.name.split(".")[0])
 
 
 class RowImport:
@@ -560,7 +570,7 @@ class RowImport:
         if kind not in KINDS:
             raise ImportError_(f"unknown kind {kind!r}: use {', '.join(KINDS)}")
         check_columns(path, fmt, mapping, self.encoding)
-        source = str(path)
+        source = path_text(path)
         first_line: dict[str, int] = {}
         for number, row in _rows(path, fmt, self._opened, self.encoding, set(mapping.values())):
             if "__note__" in row:
@@ -591,7 +601,7 @@ def _value(row: dict, mapping: dict[str, str], target: str) -> str:
 
 def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str], kind: str,
                     meeting_id: str) -> ParseResult:
-    source = f"{path}"
+    source = path_text(path)
     problems: list[Problem] = []
     if "__warning__" in row:
         problems.append(Problem(source, number, row.pop("__warning__")))

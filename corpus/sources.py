@@ -26,49 +26,81 @@ TEXT_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # byte 
 NOT_TEXT = "binary file (contains NUL bytes): not text"
 
 
+def path_text(path: str | os.PathLike) -> str:
+    """A path as text that can go anywhere (an index term, JSON, a terminal). A file name that
+    is not UTF-8 (from an old GBK or Latin-1 system) comes from the OS with its bytes escaped as
+    lone surrogates, which nothing can encode; they are written ``\\xe9`` instead, the same at
+    every run, so such a file is indexed under a stable name."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
 @dataclass(frozen=True)
 class RecordFile:
     """A record file and the name it is known by: its path under the corpus root, no suffix
-    (or ``name``, given where two roots hold files of the same path)."""
+    (or ``name``, given where two roots hold files of the same path). ``unreadable``: why a
+    file or folder found could not be read (it is reported, not skipped in silence)."""
 
     path: Path
     root: Path
     name: str = ""
+    unreadable: str = ""
 
     @property
     def meeting_id(self) -> str:
         if self.name:
             return self.name
         relative = self.path.relative_to(self.root) if self.root != self.path else Path(self.path.name)
-        return relative.with_suffix("").as_posix()
+        return path_text(relative.with_suffix("").as_posix())
 
     @property
     def display(self) -> str:
-        return str(self.path)
+        return path_text(self.path)
 
 
 def iter_record_files(paths: Iterable[str | os.PathLike]) -> Iterator[RecordFile]:
-    """Each ``.txt``/``.md`` file under the given paths, in a stable (sorted) order."""
+    """Each ``.txt``/``.md`` file under the given paths, in a stable (sorted) order, and each
+    folder under them that cannot be read (as an unreadable RecordFile)."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found_any = False
-            for found in sorted(path.rglob("*")):
-                if found.is_file() and found.suffix.lower() in RECORD_SUFFIXES and not _hidden(found, path):
-                    if found.name.lower() == "readme.md":
-                        continue
-                    found_any = True
-                    yield RecordFile(found, path)
-            if not found_any:
-                raise SourceError(f"{path}: no .txt or .md records in this folder")
+            found, unreadable = _walk(path)
+            records = [file for file in found if file.suffix.lower() in RECORD_SUFFIXES
+                       and file.name.lower() != "readme.md" and file.is_file()]
+            if not records:
+                if unreadable and unreadable[0][0] == path:
+                    raise SourceError(f"{path_text(path)}: {unreadable[0][1]}")
+                raise SourceError(f"{path_text(path)}: no .txt or .md records in this folder")
+            for folder, why in unreadable:
+                yield RecordFile(folder, path, unreadable=f"{why}: the records in this folder are not read")
+            for file in records:
+                yield RecordFile(file, path)
         elif path.is_file():
             yield RecordFile(path, path.parent)
         else:
-            raise SourceError(f"{path}: no such file or folder")
+            raise SourceError(f"{path_text(path)}: no such file or folder")
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _walk(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files under ``root`` (sorted), and the folders that could not be listed, with why.
+    Folders reached by a symbolic link are read too, each folder once (a link back up is no
+    loop); hidden files and folders (``.git``) are left out."""
+    files: list[Path] = []
+    errors: list[OSError] = []
+    seen: set[str] = set()
+    for folder, folders, names in os.walk(root, onerror=errors.append, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            folders[:] = []
+            continue
+        seen.add(real)
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        files += (Path(folder, name) for name in names if not name.startswith("."))
+    return sorted(files), sorted((Path(error.filename), reason(error)) for error in errors)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -173,6 +205,8 @@ def reason(error: Exception) -> str:
 def read_record(record_file: RecordFile) -> ParseResult:
     """Read and parse one file; every failure becomes a problem, nothing raises."""
     source = record_file.display
+    if record_file.unreadable:
+        return ParseResult(source, None, (Problem(source, 1, record_file.unreadable, "error"),))
     try:
         data = record_file.path.read_bytes()
         text, encoding = decode(data)

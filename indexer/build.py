@@ -33,7 +33,7 @@ from corpus.importers import (
     rows_namespace,
 )
 from corpus.model import Meeting, ParseResult, Problem
-from corpus.sources import RecordFile, iter_record_files, read_record
+from corpus.sources import RecordFile, iter_record_files, path_text, read_record, reason
 from corpus.version import READER_VERSION, VERSION
 
 from .analysis import ANALYZER_VERSION, analyzer_settings, fold
@@ -111,6 +111,7 @@ class _Unit:
     digest: str
     size: int
     read: Callable[[], Iterable[ParseResult]]
+    unreadable: Problem | None = None  # why the file or folder cannot be read: nothing to read
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,15 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_U
     names = _distinct_names([_meeting_names(file, path, roots) for path, (file, _spec) in resolved.items()])
     units = []
     for (path, (file, spec)), name in zip(resolved.items(), names):
-        digest, size = _digest(path)
+        why = getattr(file, "unreadable", "")
+        if not why:
+            try:
+                digest, size = _digest(path)
+            except OSError as error:
+                why = reason(error)
+        if why:
+            units.append(_Unit(path_text(path), "", 0, tuple, Problem(path_text(file.path if isinstance(file, RecordFile) else file), 0, why, "error")))
+            continue
         if spec is not None:
             digest += json.dumps(spec.to_dict(), sort_keys=True)
         # the name its meetings get (from the corpus root, or told apart from another file's):
@@ -253,7 +262,7 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_U
         else:
             digest += ROW_IDS
             read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name, spec.encoding)
-        units.append(_Unit(str(path), digest, size, read))
+        units.append(_Unit(path_text(path), digest, size, read))
     return units, [_given_twice(paths_given, first, spec) for first, spec, paths_given in ignored]
 
 
@@ -500,13 +509,39 @@ def build_index(
                 paths = [str(bundled_samples())]
         units, given_twice = _units(paths, imports)
         notes += given_twice
+        unreadable = [unit for unit in units if unit.unreadable]
+        units = [unit for unit in units if not unit.unreadable]
         if manifest is None or rebuild:
             summary = _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress, started)
             summary = replace(summary, rebuilt_because=reason)
+            failed = [unit.unreadable for unit in unreadable]
         else:
-            summary = _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started)
+            kept, failed = _kept_unreadable(manifest, unreadable)
+            summary = _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started,
+                              kept)
         return replace(summary, index_dir=str(named), problems=(*notes, *summary.problems),
-                       warnings=summary.warnings + len(notes))
+                       warnings=summary.warnings + len(notes), failed=(*failed, *summary.failed),
+                       skipped=summary.skipped + len(failed))
+
+
+def _kept_unreadable(manifest: dict, unreadable: list[_Unit]) -> tuple[set[str], list[Problem]]:
+    """The indexed files that an update keeps as they are because they, or a folder holding
+    them, cannot be read now (a permission changed): had been deleted from the index, in
+    silence for a folder. Returns them and the problems to report."""
+    known = manifest.get("files", {})
+    kept: set[str] = set()
+    problems = []
+    for unit in unreadable:
+        inside = {key for key in known if key == unit.key or key.startswith(unit.key.rstrip("/") + "/")}
+        kept |= inside
+        problem = unit.unreadable
+        if inside:
+            count = len(inside)
+            problem = replace(problem, message=f"{problem.message}; what was indexed from "
+                                               f"{'it' if inside == {unit.key} else f'its {count} file' + 's' * (count > 1)}"
+                                               " stays as it was")
+        problems.append(problem)
+    return kept, problems
 
 
 def _documents(units: list[_Unit], on_progress, started, files: dict, counts: dict):
@@ -629,9 +664,11 @@ def _full_build(index_dir, paths, imports, units, procs, memory_mb, on_progress,
     )
 
 
-def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started) -> BuildSummary:
+def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_progress, started,
+            kept: set[str] = frozenset()) -> BuildSummary:
+    """``kept``: indexed files left as they are (see _kept_unreadable)."""
     known: dict = dict(manifest.get("files", {}))
-    current = {unit.key for unit in units}
+    current = {unit.key for unit in units} | kept
     changed = [unit for unit in units if known.get(unit.key, {}).get("hash") != unit.digest]
     todo, reread_because = changed, ""
     if manifest.get("reader_version") != READER_VERSION:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from corpus.errors import HuiyiError
 from corpus.importers import ImportError_, import_rows, parse_mapping
 from corpus.sources import decodes
 from corpus.version import READER_VERSION
@@ -808,6 +809,79 @@ def test_an_update_renames_the_meetings_of_a_file_whose_id_changes_with_its_corp
         assert engine.stats().meetings == 2
     build_index([corpus / "1955" / "report.txt"], index_dir, procs=1)  # a file given by itself: its name
     assert found(index_dir, "alpha") == ["report"] and found(index_dir, "beta") == []
+
+
+def refuse_to_read(monkeypatch, *paths: Path) -> None:
+    """The OS refuses to read these files and list these folders, as it does after chmod 000
+    for anyone but root (who runs the tests in CI, and whom chmod does not stop)."""
+    import builtins
+
+    refused = {str(path) for path in paths}
+    real_open, real_scandir = builtins.open, os.scandir
+
+    def check(path):
+        if str(path) in refused:
+            raise PermissionError(13, "Permission denied", str(path))
+
+    def guarded_open(file, *args, **kwargs):
+        check(file)
+        return real_open(file, *args, **kwargs)
+
+    def guarded_scandir(path="."):
+        check(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "scandir", guarded_scandir)
+
+
+def test_files_and_folders_that_cannot_be_read_are_reported_and_what_was_indexed_from_them_stays(tmp_path, monkeypatch):
+    """An unreadable file had stopped the build with a traceback; an unreadable folder was
+    skipped in silence, and an update deleted its meetings."""
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha"), "b.txt": record("beta")})
+    write_records(corpus / "locked", {"d.txt": record("delta"), "e.txt": record("epsilon")})
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, procs=1)
+    with monkeypatch.context() as patch:
+        refuse_to_read(patch, corpus / "b.txt", corpus / "locked")
+        update = build_index([corpus], index_dir, procs=1)
+        assert [str(problem) for problem in update.failed] == [
+            (f"{corpus / 'locked'}: error: Permission denied: the records in this folder are not read; "
+             "what was indexed from its 2 files stays as it was"),
+            f"{corpus / 'b.txt'}: error: Permission denied; what was indexed from it stays as it was"]
+        assert update.skipped == 2 and (update.passages_deleted, update.removed) == (0, 0)
+        assert [found(index_dir, word) for word in ("beta", "delta", "epsilon")] == [["b"], ["locked/d"], ["locked/e"]]
+        fresh = build_index([corpus], tmp_path / "fresh", procs=1)
+        assert [str(problem) for problem in fresh.failed] == [
+            f"{corpus / 'locked'}: error: Permission denied: the records in this folder are not read",
+            f"{corpus / 'b.txt'}: error: Permission denied"]
+        assert fresh.passages == 1 and fresh.skipped == 2
+        refuse_to_read(patch, corpus)
+        with pytest.raises(HuiyiError, match=f"^{corpus}: Permission denied$"):
+            build_index([corpus], index_dir, procs=1)  # nothing to read: the index is left alone
+    again = build_index([corpus], index_dir, procs=1)  # readable again: nothing had changed
+    assert again.skipped == 0 and again.passages_written == 0 and again.passages == 4
+
+
+def test_folders_reached_by_a_symbolic_link_are_read_once(tmp_path):
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    elsewhere = write_records(tmp_path / "elsewhere", {"d.txt": record("delta")})
+    (corpus / "linked").symlink_to(elsewhere)
+    (corpus / "loop").symlink_to(corpus)  # a link back up: read once, no loop
+    summary = build_index([corpus], tmp_path / "ix", procs=1)
+    assert summary.passages == 2 and found(tmp_path / "ix", "delta") == ["linked/d"]
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_file_whose_name_is_not_utf8_is_indexed_under_its_name_with_the_bytes_escaped(tmp_path, procs):
+    """A Latin-1 or GBK name (from an old system's archive) had stopped every build with a
+    UnicodeEncodeError."""
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    with open(os.path.join(os.fsencode(corpus), b"r\xe9union.txt"), "w", encoding="utf-8") as handle:
+        handle.write(record("beta"))
+    summary = build_index([corpus], tmp_path / "ix", procs=procs)
+    assert summary.passages == 2 and found(tmp_path / "ix", "beta") == ["r\\xe9union"]
+    assert build_index([corpus], tmp_path / "ix", procs=procs).unchanged == 2
 
 
 def test_a_file_given_twice_in_two_ways_is_indexed_the_first_way_with_a_warning(tmp_path, monkeypatch):
