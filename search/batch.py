@@ -49,12 +49,18 @@ class BatchQuery:
         """The query with its filters added as field clauses (``date:1954..1955`` …)."""
         if not self.filters:
             return self.query
-        clauses = " ".join(f"{name}:{_quote_value(value)}" for name, value in self.filters)
+        clauses = " ".join(f"{name}:{_quote_value(name, value)}" for name, value in self.filters)
         return f"({self.query}) {clauses}" if self.query.strip() else clauses
 
 
-def _quote_value(value: str) -> str:
-    return f'"{value}"' if any(ch.isspace() for ch in value) else value
+def _quote_value(name: str, value: str) -> str:
+    """A filter's value as the query language reads it. A text field's value is a phrase, as
+    copied from the data: unquoted, ``中共七届六中全会（扩大）`` had been a field clause and a
+    group searched in the text (no hits). Its quote marks are dropped (phrases ignore them)."""
+    if name in ("date", "kind"):
+        return f'"{value}"' if any(ch.isspace() for ch in value) else value
+    phrase = value.replace('"', " ").replace("＂", " ")
+    return f'"{phrase}"' if phrase.strip() else value
 
 
 @dataclass(frozen=True)

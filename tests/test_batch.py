@@ -333,3 +333,17 @@ def test_a_batch_whose_helper_dies_holding_the_query_counter_stops_with_an_error
     monkeypatch.setattr(batch, "_take", dying_in_a_helper)
     queries = [BatchQuery(str(n), "合作化") for n in range(40)]
     assert isinstance(_raised_in_time(lambda: list(run_batch(sample_index, queries, workers=2))), BatchWorkerError)
+
+
+def test_a_filter_value_is_matched_as_written_with_its_brackets_and_quote_marks(sample_index):
+    """Unquoted, a type copied from the data, 中共中央政治局扩大会议（讨论粮食统购统销问题）, had been read
+    as query syntax: the type clause 中共中央政治局扩大会议 and a group searched in the text (no hits)."""
+    type_ = "中共中央政治局扩大会议（讨论粮食统购统销问题）"
+    queries = [BatchQuery("1", "粮食", filters=(("type", type_),)),
+               BatchQuery("2", "", filters=(("type", type_.replace("（", '"(')), ("date", "1953")))]
+    assert queries[0].full_query() == f'(粮食) type:"{type_}"'
+    with Engine.open(sample_index) as engine:
+        expected = [engine.search(query, limit=0).total_passages
+                    for query in (f'粮食 type:"{type_}"', f'type:"{type_}" date:1953')]
+        results = [result.results.total_passages for result in engine.batch(queries)]
+    assert 0 < expected[0] < expected[1] and results == expected
