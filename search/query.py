@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from corpus.errors import QuerySyntaxError
 from corpus.inline import drop_typesetting
-from corpus.text import WIDTH_TABLE, fold_width
+from corpus.text import HAN_CLASS, WIDTH_TABLE, fold_width
 
 MAX_QUERY_LENGTH = 2000
 MAX_NESTING = 100
@@ -81,6 +81,10 @@ _TOKEN = re.compile(
 )
 
 
+# Punctuation that lists bare Chinese words (合作化，冒进、统购统销): between two words there, where
+# it had been ignored and the words searched as one run of characters (合作化冒进, no hits). Beside
+# Latin letters and digits it stays inside the word (650,000).
+_LISTED = re.compile(rf"(?<=[{HAN_CLASS}])[，、；。！？,;!?]+|[，、；。！？,;!?]+(?=[{HAN_CLASS}])")
 _NEGATED = re.compile(r"-(?=[(\"“「『]|[A-Za-z_]+:\S)")
 
 
@@ -215,7 +219,10 @@ class _Parser:
             return self.parse_field(token)
         if token.kind == "phrase":
             return Phrase(token.text, "", token.slop)
-        return _word(token.text, "", token, self)
+        pieces = [piece for piece in _LISTED.split(token.text) if piece]
+        if len(pieces) > 1:  # 合作化，冒进: two words, as a Chinese reader lists them
+            return And(tuple(_word(piece, "", token, self) for piece in pieces))
+        return _word(pieces[0] if pieces else token.text, "", token, self)
 
     def parse_field(self, token: _Tok) -> Node:
         name = token.text.lower()
@@ -251,7 +258,7 @@ def _word(text: str, field: str, token: _Tok, parser: _Parser) -> Term:
         text = text.rstrip("*")
         if len(text) < 2:
             raise parser.error("a prefix needs at least 2 characters before *", token)
-    if "*" in text or "?" in text:
+    if "*" in text:  # a ? is a question's (合作化？, who led it?): punctuation, ignored as others are
         raise parser.error("wildcards are only allowed at the end of a word (prefix*)", token)
     return Term(text, field, prefix, fuzzy)
 

@@ -33,6 +33,15 @@ from search.query import And, DateFilter, KindFilter, Not, Or, Phrase, Term, par
         ("date:1953..1955-06", DateFilter(dt.date(1953, 1, 1), dt.date(1955, 6, 30), "1953..1955-06")),
         ("date:..1955", DateFilter(None, dt.date(1955, 12, 31), "..1955")),
         ("date:1956..", DateFilter(dt.date(1956, 1, 1), None, "1956..")),
+        # Chinese words listed with punctuation are words (had been one run: 合作化冒进, no hits)
+        ("合作化，冒进、统购统销", And((Term("合作化"), Term("冒进"), Term("统购统销")))),
+        ("合作化; cooperatives", And((Term("合作化"), Term("cooperatives")))),
+        ("650,000 co-operatives", And((Term("650,000"), Term("co-operatives")))),  # not beside Chinese: stays
+        ('"合作化，冒进"', Phrase("合作化,冒进")),  # a phrase ignores punctuation, as ever
+        ("speaker:邓子恢、刘少奇", Term("邓子恢、刘少奇", "speaker")),  # a field's value is one value
+        # a question mark is a question's, not a wildcard (it had been an error about wildcards)
+        ("合作化？", Term("合作化")),
+        ("who led cooperativization?", And((Term("who"), Term("led"), Term("cooperativization?")))),
     ],
 )
 def test_parses(query, tree):
@@ -124,6 +133,17 @@ def test_not_not_is_no_negation(doubled, plain, sample_index):
     with Engine.open(sample_index) as engine:
         ours, theirs = engine.search(doubled, limit=0), engine.search(plain, limit=0)
     assert [hit.passage_id for hit in ours.hits] == [hit.passage_id for hit in theirs.hits] and theirs.hits
+
+
+@pytest.mark.parametrize("typed, plain", [("合作化，冒进", "合作化 冒进"), ("合作化、统购统销", "合作化 统购统销"),
+                                          ("合作化？", "合作化"), ("cooperativization?", "cooperativization")])
+def test_listed_chinese_words_and_questions_find_what_their_words_find(typed, plain, sample_index):
+    from search import Engine
+
+    with Engine.open(sample_index) as engine:
+        ours, theirs = engine.search(typed, limit=0), engine.search(plain, limit=0)
+    assert [(hit.passage_id, hit.highlights) for hit in ours.hits] == [
+        (hit.passage_id, hit.highlights) for hit in theirs.hits] and theirs.hits
 
 
 def test_a_minus_inside_a_word_is_part_of_it():
