@@ -437,12 +437,13 @@ def exact_tokens(text: str) -> list[tuple[str, int, int, int]]:
     return found
 
 
-def exact_sequence(text: str) -> list[str]:
+def exact_sequence(text: str, keep_last: bool = False) -> list[str]:
     """The exact-view terms a phrase must match at consecutive positions.
 
     At each position the longest token is taken (the bigram where there is one), so
     ``农业生产`` becomes ``农业 业生 生产`` and a two-character word is a single term. A run's
-    last character is kept only when something follows it, to hold the positions in step.
+    last character is kept only when something follows it (or ``keep_last``), to hold the
+    positions in step.
     """
     by_position: dict[int, str] = {}
     for token in exact_analyzer()(text):
@@ -450,8 +451,25 @@ def exact_sequence(text: str) -> list[str]:
         if current is None or len(token.text) > len(current):
             by_position[token.pos] = token.text
     sequence = [by_position[pos] for pos in sorted(by_position)]
-    if len(sequence) > 1 and len(sequence[-2]) == 2 and sequence[-2][1] == sequence[-1] and _is_han_token(sequence[-1]):
+    if (not keep_last and len(sequence) > 1 and len(sequence[-2]) == 2 and sequence[-2][1] == sequence[-1]
+            and _is_han_token(sequence[-1])):
         sequence.pop()
+    return sequence
+
+
+_BETWEEN_WORDS = re.compile(r"[\W_]+")
+
+
+def loose_sequence(text: str) -> list[str]:
+    """The exact-view terms of a phrase whose words may stand apart (``"冒进 说法"~2``): each
+    word's terms in turn, none bridging two words. :func:`exact_sequence` bridges them
+    (``冒进 进说 说法``), and a bigram made of two words that stand apart is in no text: a
+    Chinese phrase with ~N had found only what the exact phrase finds. Each word but the last
+    keeps its last character, so the distance between two words is counted in characters."""
+    words = [word for word in _BETWEEN_WORDS.split(fold(text)) if word]
+    sequence: list[str] = []
+    for number, word in enumerate(words):
+        sequence += exact_sequence(word, keep_last=number < len(words) - 1)
     return sequence
 
 

@@ -19,7 +19,7 @@ from whoosh import query as wq
 
 from corpus.errors import QuerySyntaxError
 from corpus.text import is_han
-from indexer.analysis import exact_sequence, fold, word_analyzer
+from indexer.analysis import exact_sequence, fold, loose_sequence, word_analyzer
 from indexer.dates import range_terms
 
 from .fastpath import AdjacentPhrase, DocSetQuery, WithWordBonus, spelled
@@ -150,7 +150,7 @@ class _Compiler:
 
     def _phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
         in_quote = node.field == "quote"
-        exact = exact_tokens(node.text)
+        exact = loose_sequence(node.text) if node.slop else exact_tokens(node.text)
         if not exact:
             return None
         if node.field not in ("", "quote"):

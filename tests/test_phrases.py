@@ -54,6 +54,19 @@ def test_phrases_ignore_punctuation_between_chinese_characters(engine):
     assert meetings(engine, '"冒进，发展"') == ["d"]
 
 
+def test_chinese_words_of_a_phrase_with_a_distance_may_stand_apart(engine):
+    """The two words had been joined by a bigram (产领) that is in no text where they stand
+    apart, so "生产 领导"~N found only what "生产领导" finds."""
+    assert meetings(engine, '"生产 领导"~1') == ["a"]  # 要加强农业生产的领导: one character between
+    assert meetings(engine, '"生产 领导"~0') == meetings(engine, '"生产 领导"') == []
+    assert meetings(engine, '"领导 生产"~1') == []  # in order
+    assert meetings(engine, '"农业 领导"~2') == [] and meetings(engine, '"农业 领导"~3') == ["a"]
+    assert meetings(engine, '"冒进 农业"~2') == ["d"]  # 冒進，發展農業: punctuation is no character
+    assert meetings(engine, '"生产 农业"~3') == ["c"] and meetings(engine, '"农业生产"~3') == ["a", "b"]
+    hit = engine.search('"生产 领导"~1').hits[0]
+    assert [hit.excerpt[start:end] for start, end in hit.highlights] == ["生产", "领导"]
+
+
 def test_traditional_finds_simplified_and_back(engine):
     assert meetings(engine, "農業") == meetings(engine, "农业") == ["a", "b", "c", "d"]
     assert meetings(engine, '"急躁冒進"') == ["d"]
