@@ -41,11 +41,18 @@ from corpus.text import HAN_CHARACTER, HAN_CLASS, WIDTH_TABLE
 from .dictionary import segmenter, user_dictionaries, word_lists_digest
 from .files import cache_dir, write_cache_file
 
-ANALYZER_VERSION = "4"  # 4: an acronym whose letters are a stopword is u.s (US in capitals too); İ folded
+ANALYZER_VERSION = "5"  # 5: values kept apart (VALUE_SEPARATOR); 4: u.s (US in capitals too), İ folded
 # English-like words: letters/digits with inner hyphens, apostrophes, or digit separators.
 _WORD = (rf"(?:[^\W_{HAN_CLASS}]\.){{2,}}(?![^\W_])"  # acronyms: U.S., U.N.
          rf"|[^\W_{HAN_CLASS}]+(?:(?:[-‐'’]|(?<=\d)[.,](?=\d))[^\W_{HAN_CLASS}]+)*")
 _RUNS = re.compile(rf"(?P<han>[{HAN_CLASS}]+)|(?P<word>{_WORD})")
+# The values of a field with several (a passage's quotations, a meeting's attendees) are indexed
+# as one text, each after this character: every view analyses each value on its own, the next
+# starting VALUE_GAP positions on, so no phrase runs from one value into the next. Joined with
+# " … " and " ; ", quote:"advance where" had matched the end of one quotation and the start of
+# the next (a Han bigram bridged them), attendee:"Shaoqi Zhou" two people.
+VALUE_SEPARATOR = "\x1e"
+VALUE_GAP = 1000  # more than any phrase's distance (~999 at most)
 _ALNUM = re.compile(rf"[^\W_{HAN_CLASS}]+")
 _SPLIT_PARTS = re.compile(r"[-‐]")
 
@@ -251,7 +258,16 @@ class ScriptTokenizer(Tokenizer):
     def __call__(self, value: str, positions=True, chars=True, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
+        if VALUE_SEPARATOR not in value:
+            yield from self._tokens(token, value, start_pos, start_char)
+            return
+        pos, char = start_pos, start_char
+        for piece in value.split(VALUE_SEPARATOR):
+            pos = (yield from self._tokens(token, piece, pos, char)) + VALUE_GAP
+            char += len(piece) + 1
+
+    def _tokens(self, token: Token, value: str, pos: int, start_char: int):
+        """The tokens of one value; returns the position after its last."""
         folded = fold(value)
         runs = list(_RUNS.finditer(folded))
         for number, match in enumerate(runs):
@@ -305,6 +321,7 @@ class ScriptTokenizer(Tokenizer):
                             yield token
                         cursor += len(part) + 1
                 pos += 1
+        return pos
 
 
 def _set(token: Token, text: str, pos: int, start: int, length: int, han: bool = False) -> None:
@@ -411,11 +428,23 @@ def exact_tokens(text: str) -> list[tuple[str, int, int, int]]:
     chain for each character and bigram was most of the time of exporting many hits (``--limit
     0``: 8.4 million tokens for the 32,471 hits of 经济 on all of CCTV)."""
     found: list[tuple[str, int, int, int]] = []
+    if VALUE_SEPARATOR not in text:
+        _exact_tokens(text, found, 0, 0)
+        return found
+    position = offset = 0
+    for piece in text.split(VALUE_SEPARATOR):
+        position = _exact_tokens(piece, found, position, offset) + VALUE_GAP
+        offset += len(piece) + 1
+    return found
+
+
+def _exact_tokens(text: str, found: list, position: int, offset: int) -> int:
+    """Append the exact tokens of one value, its characters from ``offset``, its positions from
+    ``position``; returns the position after its last."""
     append = found.append
-    position = 0
     runs = list(_RUNS.finditer(fold(text)))
     for number, match in enumerate(runs):
-        start = match.start()
+        start = offset + match.start()
         if match.lastgroup == "han":
             run = match.group()
             last = len(run) - 1
@@ -426,7 +455,7 @@ def exact_tokens(text: str) -> list[tuple[str, int, int, int]]:
                     append((run[index : index + 2], at, at + 2, position))
                 elif number + 1 < len(runs) and runs[number + 1].lastgroup == "han":  # bridged, as the tokenizer does
                     following = runs[number + 1]
-                    append((character + following.group()[0], at, following.start() + 1, position))
+                    append((character + following.group()[0], at, offset + following.start() + 1, position))
                 position += 1
         else:
             for part in _ALNUM.finditer(match.group()):
@@ -434,7 +463,7 @@ def exact_tokens(text: str) -> list[tuple[str, int, int, int]]:
                 if term:  # an English part that folds to nothing keeps its position, no token
                     append((term, start + part.start(), start + part.end(), position))
                 position += 1
-    return found
+    return position
 
 
 def exact_sequence(text: str, keep_last: bool = False) -> list[str]:
@@ -488,6 +517,23 @@ def index_views(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
     time of English text). The analyzers stay the reference: queries and excerpts use them, and
     a property test holds the two equal.
     """
+    if VALUE_SEPARATOR not in text:
+        word_terms, exact, _ = _views(text)
+        return Counter(word_terms), exact
+    counts: Counter = Counter()
+    joined: defaultdict[str, list[int]] = defaultdict(list)
+    position = 0
+    for piece in text.split(VALUE_SEPARATOR):
+        word_terms, exact, length = _views(piece)
+        counts.update(word_terms)
+        for term, positions in exact.items():
+            joined[term] += (at + position for at in positions)
+        position += length + VALUE_GAP
+    return counts, joined
+
+
+def _views(text: str) -> tuple[list[str], defaultdict[str, list[int]], int]:
+    """:func:`index_views` of one value, its word-view terms listed; and its number of positions."""
     singles: list[str] = []  # the exact view's term at each position: a Han character, an English part
     bigrams: list[str] = []  # the Han bigrams, and their positions
     bigram_positions: list[int] = []
@@ -527,7 +573,7 @@ def index_views(text: str) -> tuple[dict[str, int], dict[str, list[int]]]:
     for term, at in zip(bigrams, bigram_positions):
         exact[term].append(at)
     exact.pop("", None)  # an English part that analyses to nothing keeps its position, no term
-    return Counter(word_terms), exact
+    return word_terms, exact, len(singles)
 
 
 def _add_english(words: list[str], singles: list[str], word_terms: list[str]) -> None:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from corpus.model import Meeting, Paragraph, PartialDate
 from corpus.text import HAN_CLASS
 
+from .analysis import VALUE_SEPARATOR
 from .dates import date_terms, first_day, last_day, sort_key
 
 
@@ -55,7 +56,7 @@ def passages_of(meeting: Meeting) -> list[Passage]:
                 position=position,
                 text=paragraph.text,
                 quote_spans=spans,
-                quote_text=" … ".join(q.text for q in paragraph.quotations),
+                quote_text=VALUE_SEPARATOR.join(q.text for q in paragraph.quotations),
                 speaker=speaker,
                 speech_date=date,
                 speech_title=title,
@@ -85,7 +86,7 @@ def meeting_fields(meeting: Meeting) -> dict:
     fields: dict = {
         "type": meeting.type,
         "place": meeting.place,
-        "attendee": " ; ".join(meeting.attendance),
+        "attendee": VALUE_SEPARATOR.join(meeting.attendance),
         "meeting_type": meeting.type,
         "meeting_place": meeting.place,
         "attendance": list(meeting.attendance),

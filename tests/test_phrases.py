@@ -126,3 +126,27 @@ def test_words_broken_at_a_line_end_or_by_typesetting_are_found(engine, word):
     assert meetings(engine, word) == ["i"]
     (hit,) = engine.search(word).hits
     assert hit.text == "Their agricul-ture and collectivisation, industrialisation, financial flows."
+
+
+def test_a_phrase_stays_inside_one_quotation_and_one_attendee(tmp_path):
+    """Quotations and attendees had been indexed joined with " … " and " ; ": a phrase ran from
+    one into the next (quote:"advance where", quote:"不足我犯", attendee:"Shaoqi Zhou")."""
+    records = {
+        "q.txt": ("**Dates of Meeting:** 1955\n\n**Attendance:** Mao Zedong, Liu Shaoqi; Zhou Enlai\n\n"
+                  '**Speeches/Reports:**\n\n**Deng Zihui:**\n\nHe warned of "rash advance" and said "Where the '
+                  'masses are ready, go on."\n\n他说「估计不足」，又说『我犯了错误』。\n'),
+        "r.txt": "**Dates of Meeting:** 1956\n\n**出席：** 刘少奇、周恩来\n\n**Remarks:**\n\nNothing.\n",
+    }
+    index_dir = tmp_path / "ix"
+    build_index([write_records(tmp_path / "c", records)], index_dir)
+    with Engine.open(index_dir) as engine:
+        for query in ('quote:"advance where"', 'quote:"不足我犯"', 'quote:"估计 错误"~50', 'attendee:"Shaoqi Zhou"',
+                      "attendee:奇周", 'attendee:"Zedong Liu"~5'):
+            assert meetings(engine, query) == [], query
+        for query, found in [('quote:"rash advance"', ["q"]), ('quote:"where the masses"', ["q"]),
+                             ('quote:"估计不足"', ["q"]), ('quote:"我犯了错误"', ["q"]), ('quote:"犯 错误"~1', ["q"]),
+                             ('attendee:"Liu Shaoqi"', ["q"]), ('attendee:"Zhou Enlai"', ["q"]),
+                             ("attendee:周恩来", ["r"]), ("attendee:刘少奇", ["r"])]:
+            assert meetings(engine, query) == found, query
+        hit = engine.search('quote:"我犯了错误"').hits[0]
+        assert [hit.excerpt[start:end] for start, end in hit.highlights] == ["我犯了错误"]

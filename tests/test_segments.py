@@ -19,7 +19,7 @@ from whoosh.columns import (
 from whoosh.filedb.compound import CompoundStorage
 
 from corpus.sources import iter_record_files, read_record
-from indexer.analysis import exact_analyzer, exact_tokens, index_views, word_analyzer
+from indexer.analysis import VALUE_SEPARATOR, exact_analyzer, exact_tokens, index_views, word_analyzer
 from indexer.build import bundled_samples, documents_of
 from indexer.schema import make_schema
 from indexer.segments import (
@@ -36,7 +36,7 @@ from .conftest import write_records
 # Han (Simplified and Traditional), Latin with accents, digits, and the separators the
 # tokenizer treats specially.
 PIECES = st.sampled_from(list("中國国人民合作社農业生产的了一 \n，。、“”《》-‐'’.,:;!?abcXYZéōü0129")
-                         + ["U.S.", "co-op", "the", "of", "600,000", "Zhōu", "ｆｕｌｌ", "party's"])
+                         + ["U.S.", "co-op", "the", "of", "600,000", "Zhōu", "ｆｕｌｌ", "party's", VALUE_SEPARATOR])
 TEXT = st.lists(PIECES, max_size=40).map("".join)
 
 
