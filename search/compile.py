@@ -124,11 +124,20 @@ class _Compiler:
             stem = fold(node.text).lower()
             if not stem.strip():
                 return None
-            han = _has_han([stem])
-            fieldname = word_field if (han and text_field) else exact_field
+            if _has_han([stem]):
+                if text_field:
+                    self.mark(positive, Mark("prefix", (stem,), in_quote=in_quote))
+                return wq.Prefix(word_field if text_field else exact_field, stem)
+            # English: the exact view's parts, accents folded (Zhō* is zho*); co-op* is the part co
+            # then a part starting op (a prefix with a hyphen, dot or apostrophe had found nothing)
+            parts = exact_tokens(node.text)
+            if not parts:
+                return None
             if text_field:
-                self.mark(positive, Mark("prefix", (stem,), in_quote=in_quote))
-            return wq.Prefix(fieldname, stem)
+                self.mark(positive, Mark("prefix", tuple(parts), in_quote=in_quote))
+            if len(parts) == 1:
+                return wq.Prefix(exact_field, parts[0])
+            return wq.Sequence([*(wq.Term(exact_field, part) for part in parts[:-1]), wq.Prefix(exact_field, parts[-1])])
         exact = exact_tokens(node.text)
         if not exact:
             return None

@@ -51,11 +51,27 @@ def find_matches(text: str, marks: list[Mark], quote_spans=()) -> list[tuple[int
                 at.setdefault(pos, {})[word] = (start, end)
         for mark in other_marks:
             if mark.view == "prefix":
-                found = [(s, e) for w, s, e, _ in tokens if w.startswith(mark.tokens[0])]
+                found = _prefixed(tokens, mark.tokens)
             else:
                 found = _sequences(at, mark.tokens, mark.slop)
             spans += _inside(found, mark, quote_spans)
     return _merge(spans)
+
+
+def _prefixed(tokens, parts: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Spans of a prefix's match: a term starting with its one part, or (``co-op*``) its parts
+    but the last at consecutive positions, then a term starting with the last."""
+    if len(parts) == 1:
+        return [(s, e) for w, s, e, _ in tokens if w.startswith(parts[0])]
+    by_position = {pos: (w, s, e) for w, s, e, pos in tokens}
+    found = []
+    for word, start, _end, pos in tokens:
+        if word != parts[0]:
+            continue
+        following = [by_position.get(pos + k, ("", 0, 0)) for k in range(1, len(parts))]
+        if [w for w, _, _ in following[:-1]] == list(parts[1:-1]) and following[-1][0].startswith(parts[-1]):
+            found.append((start, following[-1][2]))
+    return found
 
 
 def _sequences(at: dict[int, dict[str, tuple[int, int]]], sequence: tuple[str, ...], slop: int):

@@ -244,6 +244,9 @@ class _Parser:
         return _word(value.text, name, value, self)
 
 
+_ONE_WORD = re.compile(rf"[^\W_{HAN_CLASS}]+")
+
+
 def _word(text: str, field: str, token: _Tok, parser: _Parser) -> Term:
     fuzzy = 0
     # a word's ~ and its edits: optimsm~, optimsm~2 (~0: the word itself); 1955~1956 stays text
@@ -253,6 +256,8 @@ def _word(text: str, field: str, token: _Tok, parser: _Parser) -> Term:
         if edits not in ("", "0", "1", "2"):  # optimsm~10 had searched the word "optimsm~10"
             raise parser.error("fuzzy distance must be 1 or 2", token)
         fuzzy = int(edits or 1)
+        if not _ONE_WORD.fullmatch(text):  # U.S.~ had been u~, co-operatives~ co~, 合作化~ 合作~
+            raise parser.error("~ (fuzzy) takes one English word, without hyphens, dots or Chinese", token)
     prefix = text.endswith("*")
     if prefix:
         text = text.rstrip("*")

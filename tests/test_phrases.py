@@ -150,3 +150,19 @@ def test_a_phrase_stays_inside_one_quotation_and_one_attendee(tmp_path):
             assert meetings(engine, query) == found, query
         hit = engine.search('quote:"我犯了错误"').hits[0]
         assert [hit.excerpt[start:end] for start, end in hit.highlights] == ["我犯了错误"]
+
+
+def test_a_prefix_with_a_hyphen_an_apostrophe_a_dot_or_an_accent_finds_its_words(tmp_path):
+    """The prefix had been looked up as written: co-op*, Mao's*, U.S* and Zhō* found nothing."""
+    records = {"a.txt": ("**Dates of Meeting:** 1957\n\n**Remarks:**\n\nThe co-operatives grew; Zhōu Enlai spoke of "
+                         "Mao's line, the U.S. delegation and self-reliance.\n"),
+               "b.txt": "**Dates of Meeting:** 1957\n\n**Remarks:**\n\nA coop store; the co-chair's operation.\n"}
+    index_dir = tmp_path / "ix"
+    build_index([write_records(tmp_path / "c", records)], index_dir)
+    with Engine.open(index_dir) as engine:
+        for query, found, marked in [("co-op*", ["a"], "co-operatives"), ("Zhō*", ["a"], "Zhōu"), ("zhou*", ["a"], "Zhōu"),
+                                     ("Mao's*", ["a"], "Mao's"), ("U.S*", ["a"], "U.S"), ("self-rel*", ["a"], "self-reliance"),
+                                     ("coop*", ["b"], "coop")]:
+            assert meetings(engine, query) == found, query
+            hit = engine.search(query).hits[0]
+            assert [hit.excerpt[start:end] for start, end in hit.highlights] == [marked], query

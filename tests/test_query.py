@@ -73,6 +73,9 @@ def test_parses(query, tree):
         ("optimsm~10", "fuzzy distance must be 1 or 2"),  # had searched the word "optimsm~10"
         ("optimsm~99999999999999999999", "fuzzy distance must be 1 or 2"),
         ("optimsm~0003", "fuzzy distance must be 1 or 2"),
+        ("U.S.~", "~ (fuzzy) takes one English word"),  # had been u~: "up", "us"
+        ("co-operatives~", "~ (fuzzy) takes one English word"),  # had been co~, finding less than ~0
+        ("合作化~", "~ (fuzzy) takes one English word"),  # had been 合作~, finding 合作社
         ("合作化 date: 1955", "date: needs a value right after the colon"),
         ("合作化 kind:", "kind: needs a value right after the colon"),
     ],
