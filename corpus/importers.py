@@ -35,7 +35,7 @@ from .sources import (
     reason,
     text_encoding,
 )
-from .text import HAN_CHARACTER
+from .text import HAN_CHARACTER, quoted
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 # A whole report in one cell: Python's csv stops at 131,072 characters a field by default, and
@@ -608,7 +608,7 @@ def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str],
     date_text = _value(row, mapping, "date")
     dates = parse_date_range(date_text) if date_text else None
     if date_text and dates is None:
-        problems.append(Problem(source, number, f"cannot read the date {date_text!r}; the meeting has no date"))
+        problems.append(Problem(source, number, f"cannot read the date {quoted(date_text)}; the meeting has no date"))
     text = _value(row, mapping, "text").replace("**", "").replace("\r\n", "\n")
     if "\n\n" not in text.strip():
         text = text.replace("\n", "\n\n")  # no blank lines at all: every line is a paragraph

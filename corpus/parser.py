@@ -14,7 +14,7 @@ from functools import lru_cache
 from .dates import parse_date_range, read_heading
 from .inline import QUOTE_PAIRS, clean_paragraph
 from .model import DateRange, ExtraField, Meeting, Paragraph, ParseResult, Problem, Speech
-from .text import fold_width, is_han
+from .text import fold_width, is_han, quoted
 
 FIELD_LABELS = {
     "dates": ["dates of meeting", "date of meeting", "dates", "date", "会议日期", "日期", "会议时间", "时间"],
@@ -296,7 +296,7 @@ def parse_text(text: str, source: str, meeting_id: str, encoding: str = "utf-8")
             if written and dates is None:
                 dates = parse_date_range(written)
                 if dates is None:
-                    record.warn(line, f"cannot read the date {written!r}; the meeting has no date")
+                    record.warn(line, f"cannot read the date {quoted(written)}; the meeting has no date")
         elif field == "attendance":  # each paragraph (a list item) apart: they had run together too
             names = (name for paragraph in paragraphs for name in _ATTENDANCE_SPLIT.split(paragraph.text))
             values["attendance"].extend(name.strip() for name in names if name.strip())

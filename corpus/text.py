@@ -33,3 +33,9 @@ def is_han(ch: str) -> bool:
 HAN_CLASS = "\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0002fa1f\u3007"
 # ... and as a pattern, for counting them at C speed
 HAN_CHARACTER = re.compile(f"[{HAN_CLASS}]")
+
+
+def quoted(value: str, limit: int = 80) -> str:
+    """``value`` in quotes for a message, cut short after ``limit`` characters: a date field
+    that ran on for a whole 3 MB file had been quoted whole in its warning."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")

@@ -188,6 +188,10 @@ def test_unparsable_date_is_a_warning_with_line():
     assert result.meeting is not None and result.meeting.dates is None
     (problem,) = result.problems
     assert problem.line == 1 and "sometime in spring" in problem.message
+    runaway = parse_text("**Dates of Meeting:** 01-01-1955 **Remarks:** " + "x " * 100_000, "f.txt", "f")
+    (problem,) = runaway.problems  # the whole field had been quoted: 200 KB in one warning
+    assert problem.message.startswith("cannot read the date '01-01-1955 ") and len(problem.message) < 150
+    assert problem.message.endswith(" x …'; the meeting has no date")
 
 
 def test_chinese_numerals():
