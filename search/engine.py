@@ -34,7 +34,7 @@ from .fastpath import CachedLengthBM25F, ScoredIdsMatcher
 from .glossary import Glossary, starter_glossary_path
 from .kwic import SORTS as KWIC_SORTS
 from .kwic import KwicLine, kwic_lines, sort_lines
-from .query import Node, describe, parse_query
+from .query import Node, describe, only_filters, parse_query
 from .results import Hit, IndexStats, MeetingInfo, MeetingView, PassageView, Results
 from .suggest import suggestions
 from .trend import Trend
@@ -294,6 +294,10 @@ class Engine:
         if limit < 0 or offset < 0:
             raise UsageError("--limit and --offset must not be negative")
         node, notes, expanded = self._parse(query, expand)
+        if sort == "relevance" and only_filters(node):
+            # every hit scores alike: they came in the order the index holds them, which updates
+            # change (a fresh build and an updated index listed date:1955 differently)
+            sort = "date"
         if self.word_lists_changed:
             notes = [*notes, WORD_LISTS_CHANGED]
         compiled = compile_query(node, self.date_bounds, self.ranking)

@@ -343,6 +343,15 @@ def _keyboard_syntax(query: str) -> str:
     return folded
 
 
+def only_filters(node: Node) -> bool:
+    """Whether a query is date and kind filters alone: nothing in it ranks one hit above another."""
+    if isinstance(node, (DateFilter, KindFilter)):
+        return True
+    if isinstance(node, (And, Or)):
+        return all(map(only_filters, node.items))
+    return isinstance(node, Not) and only_filters(node.item)
+
+
 def describe(node: Node) -> str:
     """A canonical text form of a parsed query, for output headers and batch rows."""
     if isinstance(node, Term):

@@ -155,6 +155,30 @@ def test_sort_by_date_keeps_a_meetings_passages_in_their_records_order_after_an_
             assert [hit.passage_id for hit in hits] == ["a#0", "a#1", "a#2", "b#0", "b#1", "b#2"]
 
 
+def test_a_query_of_filters_alone_lists_its_hits_by_date_however_the_index_was_updated(tmp_path):
+    """Every hit of date:1955 scores alike: they had come in the index's order, which differed
+    between an updated index and a fresh build of the same records."""
+    from indexer.build import build_index
+    from search import Engine
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    for name, date in (("a", "1956"), ("b", "03-1955"), ("c", "01-1955")):
+        (folder / f"{name}.txt").write_text(f"**Dates of Meeting:** {date}\n\n**Remarks:**\n\none.\n\ntwo.\n", encoding="utf-8")
+    build_index([folder], tmp_path / "ix", procs=1)
+    (folder / "c.txt").write_text((folder / "c.txt").read_text(encoding="utf-8").replace("one.", "one, edited."),
+                                  encoding="utf-8")
+    build_index([folder], tmp_path / "ix", procs=1)
+    build_index([folder], tmp_path / "fresh", procs=1)
+    orders = []
+    for index in ("ix", "fresh"):
+        with Engine.open(tmp_path / index) as engine:
+            results = engine.search("date:1955..1956 -kind:speech", limit=0)
+            orders.append([hit.passage_id for hit in results.hits])
+            assert results.sort == "date" and engine.search("date:1955 one", limit=0).sort == "relevance"
+    assert orders[0] == orders[1] == ["c#0", "c#1", "b#0", "b#1", "a#0", "a#1"]
+
+
 def test_group_sort_offset(sample_index):
     grouped = json.loads(run("search", "合作化", "--index", sample_index, "--format", "json", "--group", "meeting",
                              "--limit", "0").stdout)
