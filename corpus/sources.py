@@ -62,9 +62,12 @@ class RecordFile:
         return path_text(self.path)
 
 
-def iter_record_files(paths: Iterable[str | os.PathLike]) -> Iterator[RecordFile]:
+def iter_record_files(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> Iterator[RecordFile]:
     """Each ``.txt``/``.md`` file under the given paths, in a stable (sorted) order, and each
-    folder under them that cannot be read (as an unreadable RecordFile)."""
+    folder under them that cannot be read (as an unreadable RecordFile). One path alone may be
+    given as such (its characters had been taken for paths, and "/" walked the whole disk)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -219,6 +222,7 @@ def read_record(record_file: RecordFile) -> ParseResult:
     return result
 
 
-def read_records(paths: Iterable[str | os.PathLike]) -> Iterator[ParseResult]:
+def read_records(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> Iterator[ParseResult]:
+    """Read and parse every record under ``paths`` (one path, or several)."""
     for record_file in iter_record_files(paths):
         yield read_record(record_file)

@@ -185,8 +185,9 @@ def _echo_some(lines: list[str], total: int, what: str) -> None:
 @click.option("--from", "import_format", type=click.Choice(["jsonl", "csv", "txt"]), default=None,
               help="PATHS are files of rows to import (.jsonl/.csv, optionally .gz), or folders of plain text "
                    "(txt), not records.")
-@click.option("--map", "mapping", default=None,
-              help="With --from: target=column pairs, e.g. text=content,date=year,type=title,speaker=name.")
+@click.option("--map", "mappings", multiple=True,
+              help="With --from: target=column pairs, e.g. text=content,date=year,type=title,speaker=name "
+                   "(or one --map each).")
 @click.option("--kind", type=click.Choice(["speech", "decision", "remark"]), default="speech", show_default=True,
               help="With --from: what kind of passage each row's paragraphs are.")
 @click.option("--pattern", default=None,
@@ -197,7 +198,7 @@ def _echo_some(lines: list[str], total: int, what: str) -> None:
 @click.option("--user-dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra jieba dictionary file (word [freq] [tag] per line); repeatable.")
 @quiet_option
-def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, kind, pattern, encoding,
+def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mappings, kind, pattern, encoding,
           user_dicts, quiet) -> None:
     """Build or update the index from record folders or files (default: the bundled samples).
 
@@ -209,6 +210,8 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mapping, k
 
     for path in user_dicts:
         add_user_dictionary(path)
+    # --map given twice: both, not the last one alone (a target in both is an error)
+    mapping = ",".join(mappings)
     imports = []
     if import_format:
         if not paths or (not mapping and import_format != "txt"):
@@ -332,10 +335,10 @@ def show(meeting_id, index_dir, query) -> None:
               help="Write here instead of stdout (csv also gets FILE.meta.json).")
 @click.option("--width", type=click.IntRange(min=20), default=240, show_default=True, help="Excerpt length.")
 @click.option("--strict", is_flag=True, help="Exit 1 if any query fails.")
-@click.option("--expand/--no-expand", default=None, help="Also search glossary equivalents (see huiyi search).")
+@expand_options
 @quiet_option
 def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, workers, output, width, strict, expand,
-          quiet):
+          glossary, quiet):
     """Run many queries from a file (one per line, TSV, CSV or JSONL); '-' reads stdin."""
     import os
     import time
@@ -350,7 +353,9 @@ def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, worker
         text = handle.read()
     queries = read_queries(text, input_format or ("txt" if queries_file == "-" else detect_format(queries_file)),
                            source=queries_file)
-    with Engine.open(index_dir) as engine:
+    with Engine.open(index_dir, glossary=glossary) as engine:
+        if glossary:
+            engine.glossary  # noqa: B018 - a glossary that cannot be read stops the batch here, not in each row
         meta = engine.provenance()
         index_path = engine.index_dir
     workers = workers or os.cpu_count() or 1
@@ -364,7 +369,7 @@ def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, worker
         show(number)
 
     results = run_batch(index_path, queries, workers=workers, limit=limit, counts_only=counts_only, width=width,
-                        on_result=progress, expand=expand, render=fmt)
+                        on_result=progress, expand=expand, render=fmt, glossary=glossary)
     with click.open_file(output or "-", "w", encoding="utf-8") as out:
         render.write_batch(results, fmt, out, meta, counts_only)
     if output and fmt == "csv":

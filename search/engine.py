@@ -242,7 +242,8 @@ class Engine:
             "analyzer": self.manifest.get("analyzer", {}),
         }
 
-    def batch(self, queries, limit: int = 10, counts_only: bool = False, width: int = 240, workers: int = 1):
+    def batch(self, queries, limit: int = 10, counts_only: bool = False, width: int = 240, workers: int = 1,
+              expand: bool | None = None):
         """Run many queries (strings or ``BatchQuery``); yields a ``BatchResult`` per query, in order.
 
         A query that fails yields a result with ``error`` set; the batch goes on."""
@@ -251,10 +252,10 @@ class Engine:
         items = [q if isinstance(q, BatchQuery) else BatchQuery(str(n), q) for n, q in enumerate(queries, start=1)]
         if workers > 1:
             yield from run_batch(self.index_dir, items, workers=workers, limit=limit, counts_only=counts_only,
-                                 width=width)
+                                 width=width, expand=expand, glossary=self._glossary_path)
             return
         for item in items:
-            yield run_query(self, item, limit=limit, counts_only=counts_only, width=width)
+            yield run_query(self, item, limit=limit, counts_only=counts_only, width=width, expand=expand)
 
     @property
     def date_bounds(self) -> tuple[dt.date, dt.date]:

@@ -351,6 +351,15 @@ def test_import_csv_on_the_command_line(tmp_path):
     with Engine.open(tmp_path / "ix") as engine:
         (hit,) = engine.search("反冒进 date:1956-03").hits
     assert hit.meeting_id == "rows/r1" and hit.kind == "decision"
+    # one --map per pair: all of them (the last alone had been used, silently)
+    again = CliRunner().invoke(main, ["index", "--from", "csv", str(path), "--map", "text=body", "--map", "date=when",
+                                      "--map", "id=id", "--index", str(tmp_path / "ix2")])
+    assert again.exit_code == 0, again.output
+    with Engine.open(tmp_path / "ix2") as engine:
+        assert [hit.meeting_id for hit in engine.search("反冒进 date:1956-03").hits] == ["rows/r1"]
+    twice = CliRunner().invoke(main, ["index", "--from", "csv", str(path), "--map", "text=body", "--map", "text=when",
+                                      "--index", str(tmp_path / "ix3")])
+    assert twice.exit_code == 2 and "text is mapped twice" in twice.stderr
 
 
 @pytest.mark.parametrize(

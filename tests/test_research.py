@@ -1,5 +1,6 @@
 """Research views: concordance, trends, glossary expansion and did-you-mean."""
 
+import json
 import re
 
 import pytest
@@ -204,6 +205,29 @@ def test_glossary_from_a_user_file_and_its_errors(tmp_path, sample_index):
         wrong.write_text(entries, encoding="utf-8")
         with pytest.raises(GlossaryError, match=re.escape('has an empty term (""); remove it')):
             Glossary.load(wrong)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_batch_expands_with_a_glossary_of_its_own(tmp_path, sample_index, workers):
+    """huiyi batch had no --glossary (only huiyi.toml's), and Engine.batch no expand."""
+    good = tmp_path / "g.toml"
+    good.write_text('"统购统销" = ["planned purchase and planned supply"]\n', encoding="utf-8")
+    queries = tmp_path / "q.txt"
+    queries.write_text("统购统销\n合作化\n", encoding="utf-8")
+    with Engine.open(sample_index, glossary=good) as engine:
+        expected = [engine.search(query, limit=0, expand=True).total_passages for query in ("统购统销", "合作化")]
+        plain = engine.search("统购统销", limit=0).total_passages
+        assert [result.results.total_passages for result in engine.batch(["统购统销", "合作化"], expand=True,
+                                                                         workers=int(workers))] == expected
+    assert expected[0] > plain
+    result = CliRunner().invoke(main, ["batch", str(queries), "--expand", "--glossary", str(good), "--counts-only",
+                                       "--index", str(sample_index), "--workers", workers])
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["total_passages"] for line in result.stdout.splitlines()[1:]] == expected
+    bad = tmp_path / "bad.toml"
+    bad.write_text('"a" = ["b"]\n"c" = [oops\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["batch", str(queries), "--expand", "--glossary", str(bad), "--index", str(sample_index)])
+    assert result.exit_code == 2 and "bad.toml:2:" in result.stderr and not result.stdout
 
 
 def test_expand_from_config(tmp_path, sample_index, monkeypatch):

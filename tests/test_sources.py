@@ -106,3 +106,13 @@ def test_a_legacy_record_with_little_chinese_is_read_in_its_encoding(tmp_path, t
     as_utf8 = parse_text(text, str(path), "r").meeting
     assert [p.text for p in result.meeting.all_paragraphs()] == [p.text for p in as_utf8.all_paragraphs()]
     assert result.meeting.dates == as_utf8.dates and result.meeting.speeches == as_utf8.speeches
+
+
+def test_one_path_may_be_given_alone(tmp_path):
+    """read_records("folder") had taken each character for a path ("/" walked the whole disk)."""
+    from corpus.sources import read_records
+
+    (tmp_path / "a.txt").write_text("**Dates of Meeting:** 1955\n\n**Remarks:**\n\nalpha\n", encoding="utf-8")
+    for one in (str(tmp_path), tmp_path):
+        assert [result.meeting.id for result in read_records(one)] == ["a"]
+    assert [result.meeting.id for result in read_records([tmp_path / "a.txt"])] == ["a"]
