@@ -37,7 +37,8 @@ _MARKUP = re.compile(
     # a superscript's content may be wrapped in tags of its own: <sup><a href="#fn3">3</a></sup>
     r"<sup>\s*(?P<sup>(?:[^<>\n]|" + _TAG + r"){0,20}?)\s*</sup>"
     r"|\[(?P<link_text>[^\[\]\n]{0,200})\]\((?P<link_target>[^()\s]{0,500})\)"
-    r"|\[\^(?P<note>[^\[\]\s^]{1,20})\](?!:)"  # Markdown's footnote reference; "[^3]: ..." is the note itself
+    r"|(?<!^)\[\^(?P<note>[^\[\]\s^]{1,20})\]|\[\^(?P<note_first>[^\[\]\s^]{1,20})\](?!:)"  # Markdown's footnote reference;
+    # "[^3]: ..." at a paragraph's start is the note itself
     r"|(?P<br><br\s*/?>)"
     r"|(?P<tag>" + _TAG + r")"
     r"|(?P<bold>\*\*|__)",
@@ -118,13 +119,14 @@ def clean_paragraph(raw: str, line: int) -> tuple[Paragraph, bool]:
         out.emit(raw[position : match.start()])
         position = match.end()
         following = raw[position : position + 1]
-        if match.group("sup") is not None or match.group("note") is not None:
-            content = match.group("note") or _INNER_TAGS.sub("", match.group("sup") or "").strip()
+        note = match.group("note") or match.group("note_first")
+        if match.group("sup") is not None or note is not None:
+            content = note or _INNER_TAGS.sub("", match.group("sup") or "").strip()
             bracketed = _BRACKETED.fullmatch(content)
             number = next(filter(None, bracketed.groups()), "") if bracketed else content
-            if match.group("note") is None and _ORDINAL.fullmatch(content) and out.last.isdigit():
+            if note is None and _ORDINAL.fullmatch(content) and out.last.isdigit():
                 out.emit(content)  # 4<sup>th</sup> -> 4th
-            elif match.group("note") is not None or _FOOTNOTE.fullmatch(number):
+            elif note is not None or _FOOTNOTE.fullmatch(number):
                 footnotes.append(FootnoteMark(number, out.length))
                 if out.last.isalnum() and following.isalnum():
                     out.emit(" ")  # never glue the words on either side together

@@ -91,18 +91,26 @@ def iter_record_files(paths: Iterable[str | os.PathLike] | str | os.PathLike) ->
 def _walk(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The files under ``root`` (sorted), and the folders that could not be listed, with why.
     Folders reached by a symbolic link are read too, each folder once (a link back up is no
-    loop); hidden files and folders (``.git``) are left out."""
+    loop), and by its own path where it has one under ``root``: the folders there are walked
+    first, then the links, in sorted order, so a meeting's id does not depend on the order the
+    disk lists a folder in. Hidden files and folders (``.git``) are left out."""
     files: list[Path] = []
     errors: list[OSError] = []
     seen: set[str] = set()
-    for folder, folders, names in os.walk(root, onerror=errors.append, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in seen:
-            folders[:] = []
-            continue
-        seen.add(real)
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        files += (Path(folder, name) for name in names if not name.startswith("."))
+    tops = [str(root)]
+    while tops:
+        links = []
+        for top in tops:
+            for folder, folders, names in os.walk(top, onerror=errors.append):
+                real = os.path.realpath(folder)
+                if real in seen:
+                    folders[:] = []
+                    continue
+                seen.add(real)
+                folders[:] = sorted(name for name in folders if not name.startswith("."))
+                links += (os.path.join(folder, name) for name in folders if os.path.islink(os.path.join(folder, name)))
+                files += (Path(folder, name) for name in names if not name.startswith("."))
+        tops = sorted(links)
     return sorted(files), sorted((Path(error.filename), reason(error)) for error in errors)
 
 

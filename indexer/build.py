@@ -224,6 +224,10 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_U
             raise IndexNotFoundError(f"{path}: no such file to import")
         check_columns(path, spec.format, spec.mapping, spec.encoding)  # a wrong mapping fails before any work
         files.append((path, spec))
+    # folders that cannot be listed: reported, and kept out of the names (a file beside one, of
+    # the same stem, had been named by its suffix while the folder was locked)
+    units = [_unreadable_unit(file.path, file.unreadable) for file, _spec in files if getattr(file, "unreadable", "")]
+    files = [(file, spec) for file, spec in files if not getattr(file, "unreadable", "")]
     resolved: dict[Path, tuple] = {}
     ignored: list[tuple] = []  # (the way files are indexed, a way ignored, the files)
     warned: set[tuple[Path, str]] = set()  # (a file, settings ignored): once, by whichever import came first
@@ -239,16 +243,11 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_U
             warned.add((path, settings))
     roots: dict[Path, Path] = {}
     names = _distinct_names([_meeting_names(file, path, roots) for path, (file, _spec) in resolved.items()])
-    units = []
     for (path, (file, spec)), name in zip(resolved.items(), names):
-        why = getattr(file, "unreadable", "")
-        if not why:
-            try:
-                digest, size = _digest(path)
-            except OSError as error:
-                why = reason(error)
-        if why:
-            units.append(_Unit(path_text(path), "", 0, tuple, Problem(path_text(file.path if isinstance(file, RecordFile) else file), 0, why, "error")))
+        try:
+            digest, size = _digest(path)
+        except OSError as error:
+            units.append(_unreadable_unit(file.path if isinstance(file, RecordFile) else file, reason(error)))
             continue
         if spec is not None:
             digest += json.dumps(spec.to_dict(), sort_keys=True)
@@ -264,6 +263,11 @@ def _units(paths: Sequence[str], imports: Sequence[ImportSpec]) -> tuple[list[_U
             read = partial(import_rows, spec.path, spec.format, spec.mapping, spec.kind, name, spec.encoding)
         units.append(_Unit(path_text(path), digest, size, read))
     return units, [_given_twice(paths_given, first, spec) for first, spec, paths_given in ignored]
+
+
+def _unreadable_unit(path: Path, why: str) -> _Unit:
+    """A file or folder that cannot be read: nothing to read, the problem to report."""
+    return _Unit(path_text(path.resolve()), "", 0, tuple, Problem(path_text(path), 0, why, "error"))
 
 
 def _settings(spec: ImportSpec | None) -> ImportSpec | None:
@@ -438,7 +442,11 @@ def compatible(manifest: dict) -> bool:
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
     """Write atomically: a crash leaves the old manifest or the new one."""
-    replace_file(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    try:
+        data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+    except UnicodeEncodeError:  # a path that is not UTF-8 (its bytes as lone surrogates): \udce9, read back alike
+        data = json.dumps(manifest, indent=1).encode("ascii")
+    replace_file(folder / MANIFEST, data)
 
 
 def _new_manifest(paths, imports, files: dict, seconds: float) -> dict:

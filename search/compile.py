@@ -22,7 +22,7 @@ from corpus.text import is_han
 from indexer.analysis import exact_sequence, fold, loose_sequence, word_analyzer
 from indexer.dates import range_terms
 
-from .fastpath import AdjacentPhrase, DocSetQuery, WithWordBonus, spelled
+from .fastpath import AdjacentPhrase, DocSetQuery, PositionalPrefix, WithWordBonus, spelled
 from .query import And, DateFilter, KindFilter, Node, Not, Or, Phrase, Term
 
 
@@ -125,8 +125,9 @@ class _Compiler:
             if not stem.strip():
                 return None
             if _has_han([stem]):
-                if text_field:
-                    self.mark(positive, Mark("prefix", (stem,), in_quote=in_quote))
+                if text_field:  # its characters, marked as a phrase's (a prefix mark of three had
+                    # marked nothing: the exact view's terms are of one or two characters)
+                    self.mark(positive, Mark("exact", tuple(exact_tokens(stem)), in_quote=in_quote))
                 return wq.Prefix(word_field if text_field else exact_field, stem)
             # English: the exact view's parts, accents folded (Zhō* is zho*); co-op* is the part co
             # then a part starting op (a prefix with a hyphen, dot or apostrophe had found nothing)
@@ -137,7 +138,8 @@ class _Compiler:
                 self.mark(positive, Mark("prefix", tuple(parts), in_quote=in_quote))
             if len(parts) == 1:
                 return wq.Prefix(exact_field, parts[0])
-            return wq.Sequence([*(wq.Term(exact_field, part) for part in parts[:-1]), wq.Prefix(exact_field, parts[-1])])
+            return wq.Sequence([*(wq.Term(exact_field, part) for part in parts[:-1]),
+                                PositionalPrefix(exact_field, parts[-1])])
         exact = exact_tokens(node.text)
         if not exact:
             return None

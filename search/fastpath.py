@@ -23,6 +23,7 @@ them on a real index); only the way of getting there differs.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from array import array
 from bisect import bisect_left
@@ -344,6 +345,25 @@ def _adjacent(values: list[bytes], decode) -> bool:
         if not starts:
             return False
     return True
+
+
+class _PositionalOr(wq.Or):
+    """An Or that keeps its terms' positions however many there are (Whoosh's Or reads more
+    than 1,024 terms' documents into one list, without positions)."""
+
+    TOO_MANY_CLAUSES = sys.maxsize
+
+
+class PositionalPrefix(wq.Prefix):
+    """A prefix inside a Sequence (``co-op*``: the term co, then a term starting op): Whoosh's
+    Prefix matcher drops positions where it expands to 1,024 terms or more, and the Sequence
+    then failed with "Field does not support spans" on any large English index."""
+
+    def matcher(self, searcher, context=None):
+        terms = [wq.Term(self.fieldname, word, boost=self.boost) for word in self._btexts(searcher.reader()) if word]
+        if not terms:
+            return matching.NullMatcher()
+        return terms[0].matcher(searcher, context) if len(terms) == 1 else _PositionalOr(terms).matcher(searcher, context)
 
 
 class WithWordBonus(wq.Query):

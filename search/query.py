@@ -220,8 +220,9 @@ class _Parser:
         if token.kind == "phrase":
             return Phrase(token.text, "", token.slop)
         pieces = [piece for piece in _LISTED.split(token.text) if piece]
-        if len(pieces) > 1:  # 合作化，冒进: two words, as a Chinese reader lists them
-            return And(tuple(_word(piece, "", token, self) for piece in pieces))
+        if len(pieces) > 1:  # 合作化，冒进: two words, as a Chinese reader lists them (合作化，-冒进: NOT 冒进)
+            return And(tuple(Not(_word(piece[1:], "", token, self)) if piece.startswith("-") and len(piece) > 1
+                             else _word(piece, "", token, self) for piece in pieces))
         return _word(pieces[0] if pieces else token.text, "", token, self)
 
     def parse_field(self, token: _Tok) -> Node:
@@ -245,6 +246,8 @@ class _Parser:
 
 
 _ONE_WORD = re.compile(rf"[^\W_{HAN_CLASS}]+")
+_LAST_PART = re.compile(r"[^-‐'’.]*$")
+_INNER_QUESTION = re.compile(r"\?(?=\w)")
 
 
 def _word(text: str, field: str, token: _Tok, parser: _Parser) -> Term:
@@ -263,6 +266,11 @@ def _word(text: str, field: str, token: _Tok, parser: _Parser) -> Term:
         text = text.rstrip("*")
         if len(text) < 2:
             raise parser.error("a prefix needs at least 2 characters before *", token)
+        if len(_LAST_PART.search(text).group()) < 2:  # U.S*, Mao's*: s* against every word of the index
+            raise parser.error("a prefix needs at least 2 letters after its last hyphen, dot or apostrophe "
+                               "(co-op*)", token)
+    if _INNER_QUESTION.search(text):  # wom?n: no wildcard (a ? at a word's end is a question's)
+        raise parser.error("wildcards are only allowed at the end of a word (prefix*)", token)
     if "*" in text:  # a ? is a question's (合作化？, who led it?): punctuation, ignored as others are
         raise parser.error("wildcards are only allowed at the end of a word (prefix*)", token)
     return Term(text, field, prefix, fuzzy)

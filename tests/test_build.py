@@ -870,6 +870,12 @@ def test_files_and_folders_that_cannot_be_read_are_reported_and_what_was_indexed
             build_index([corpus], index_dir, procs=1)  # nothing to read: the index is left alone
     again = build_index([corpus], index_dir, procs=1)  # readable again: nothing had changed
     assert again.skipped == 0 and again.passages_written == 0 and again.passages == 4
+    write_records(corpus, {"locked.txt": record("lambda")})  # beside the folder, of its name
+    assert build_index([corpus], index_dir, procs=1).added == 1 and found(index_dir, "lambda") == ["locked"]
+    with monkeypatch.context() as patch:
+        refuse_to_read(patch, corpus / "locked")
+        update = build_index([corpus], index_dir, procs=1)
+    assert (update.changed, update.added, update.skipped) == (0, 0, 1) and found(index_dir, "lambda") == ["locked"]
 
 
 def test_folders_reached_by_a_symbolic_link_are_read_once(tmp_path):
@@ -877,8 +883,11 @@ def test_folders_reached_by_a_symbolic_link_are_read_once(tmp_path):
     elsewhere = write_records(tmp_path / "elsewhere", {"d.txt": record("delta")})
     (corpus / "linked").symlink_to(elsewhere)
     (corpus / "loop").symlink_to(corpus)  # a link back up: read once, no loop
+    write_records(corpus / "real", {"r.txt": record("rho")})
+    (corpus / "a-link").symlink_to(corpus / "real")  # sorts first, but the folder has its own path
     summary = build_index([corpus], tmp_path / "ix", procs=1)
-    assert summary.passages == 2 and found(tmp_path / "ix", "delta") == ["linked/d"]
+    assert summary.passages == 3 and found(tmp_path / "ix", "delta") == ["linked/d"]
+    assert found(tmp_path / "ix", "rho") == ["real/r"]
 
 
 @pytest.mark.parametrize("procs", [1, 2])
@@ -891,6 +900,10 @@ def test_a_file_whose_name_is_not_utf8_is_indexed_under_its_name_with_the_bytes_
     summary = build_index([corpus], tmp_path / "ix", procs=procs)
     assert summary.passages == 2 and found(tmp_path / "ix", "beta") == ["r\\xe9union"]
     assert build_index([corpus], tmp_path / "ix", procs=procs).unchanged == 2
+    root = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"donn\xe9es"))  # the corpus folder itself
+    os.rename(corpus, root)
+    assert build_index([root], tmp_path / "ix", procs=procs).passages == 2  # its manifest had failed to be written
+    assert build_index(None, tmp_path / "ix", procs=procs).unchanged == 2  # and it is found again from there
 
 
 def test_a_file_given_twice_in_two_ways_is_indexed_the_first_way_with_a_warning(tmp_path, monkeypatch):

@@ -255,6 +255,12 @@ def test_footnote_marks_as_web_pages_and_markdown_write_them(written, number):
     assert paragraph[1].text == "[^3]: The note." and not paragraph[1].footnotes  # the note itself is text
 
 
+def test_a_markdown_footnote_reference_before_a_colon_is_a_mark_inside_a_paragraph():
+    paragraphs = parse("**Remarks:**\n\nHe listed three points[^3]: first, speed.\n\n[^3]: The note.\n").remarks
+    assert [p.text for p in paragraphs] == ["He listed three points: first, speed.", "[^3]: The note."]
+    assert [(f.number, f.offset) for f in paragraphs[0].footnotes] == [("3", len("He listed three points"))]
+
+
 def test_marks_keep_their_place_when_markup_leaves_blanks_at_an_end():
     meeting = parse("**Speeches/Reports:**\n\n**Liu Shaoqi:**\n\nThe plan was adopted. <sup>4</sup>\n\n"
                     "<b></b>\n[02-04-1954](#) was the day.<sup>5</sup>\n")

@@ -158,3 +158,26 @@ def test_error_points_at_the_problem():
         parse_query("合作化 foo:bar")
     assert caught.value.position == 4
     assert "at character 5" in str(caught.value)
+
+
+def test_a_chinese_prefix_of_three_characters_is_highlighted(sample_index):
+    """合作化* found passages but marked nothing in them (and kwic listed 0 occurrences)."""
+    from search import Engine
+
+    with Engine.open(sample_index) as engine:
+        results = engine.search("合作化*", limit=0)
+        lines = engine.kwic("合作化*")
+    assert results.hits and all(hit.highlights for hit in results.hits)
+    assert {hit.excerpt[start:end] for hit in results.hits for start, end in hit.highlights} == {"合作化"}
+    assert lines and {line.match for line in lines} == {"合作化"}
+
+
+@pytest.mark.parametrize("typed, plain", [("合作化，-冒进", "合作化 -冒进"), ("合作化、-统购统销", "合作化 NOT 统购统销")])
+def test_a_minus_after_list_punctuation_excludes(typed, plain):
+    assert parse_query(typed) == parse_query(plain)
+
+
+@pytest.mark.parametrize("query", ["wom?n", "co?perative"])
+def test_a_question_mark_inside_a_word_is_no_wildcard(query):
+    with pytest.raises(QuerySyntaxError, match="wildcards are only allowed at the end of a word"):
+        parse_query(query)
