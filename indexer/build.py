@@ -544,10 +544,8 @@ def _kept_unreadable(manifest: dict, unreadable: list[_Unit]) -> tuple[set[str],
         kept |= inside
         problem = unit.unreadable
         if inside:
-            count = len(inside)
-            problem = replace(problem, message=f"{problem.message}; what was indexed from "
-                                               f"{'it' if inside == {unit.key} else f'its {count} file' + 's' * (count > 1)}"
-                                               " stays as it was")
+            source = "it" if inside == {unit.key} else f"its {len(inside)} file{'s' * (len(inside) > 1)}"
+            problem = replace(problem, message=f"{problem.message}; what was indexed from {source} stays as it was")
         problems.append(problem)
     return kept, problems
 
