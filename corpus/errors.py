@@ -19,6 +19,10 @@ class IndexNotFoundError(HuiyiError):
     """A missing, corrupt, locked or incompatible index."""
 
 
+class IndexDamagedError(IndexNotFoundError):
+    """An index whose files cannot be read as one (truncated, removed, overwritten)."""
+
+
 class UsageError(HuiyiError):
     """Bad arguments, query, query file, mapping, glossary or config: exit code 2."""
 

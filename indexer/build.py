@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -24,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from whoosh import index as whoosh_index
 
-from corpus.errors import HuiyiError, IndexNotFoundError
+from corpus.errors import HuiyiError, IndexDamagedError, IndexNotFoundError
 from corpus.importers import (
     check_columns,
     check_text_columns,
@@ -47,7 +48,7 @@ from .files import replace_file
 from .passages import language_of, meeting_fields, passages_of
 from .schema import DIGEST_SIZE, SCHEMA_VERSION, make_schema
 from .segments import build_segments, commit_segments
-from .storage import open_index
+from .storage import INDEX_DAMAGE, damaged, open_index
 
 MANIFEST = "huiyi.json"
 # Above this much input, jieba's dictionary is loaded whole (0.2 s) rather than word by word
@@ -409,13 +410,29 @@ class _Lock:
 
 
 def read_manifest(index_dir: Path) -> dict:
+    """The index's manifest; IndexNotFoundError where there is none, IndexDamagedError where it
+    cannot be read as one (it had been "no huiyi index" too, and --rebuild had stopped on it)."""
     path = Path(index_dir) / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError) as error:
         raise IndexNotFoundError(
             f"no huiyi index at {index_dir} (build one with: huiyi index PATH --index {index_dir})"
         ) from error
+    except (OSError, ValueError) as error:
+        raise _damaged_manifest(index_dir, getattr(error, "strerror", None) or str(error)) from error
+    try:
+        manifest = json.loads(text)
+    except ValueError as error:
+        raise _damaged_manifest(index_dir, f"not JSON: {error}") from error
+    if not isinstance(manifest, dict) or "schema_version" not in manifest:
+        raise _damaged_manifest(index_dir, "not a manifest of huiyi's")
+    return manifest
+
+
+def _damaged_manifest(index_dir: Path, why: str) -> IndexDamagedError:
+    return IndexDamagedError(f"the index at {index_dir} is damaged: its {MANIFEST} cannot be read ({why}); "
+                             f"rebuild it with: huiyi index PATH … --rebuild --index {index_dir}")
 
 
 def use_user_dictionaries(manifest: dict, rebuild: bool = False) -> list[str]:
@@ -488,16 +505,34 @@ def build_index(
     # rebuild replaces the folder, not the link
     index_dir = named.resolve()
     procs = procs or os.cpu_count() or 1
+    try:
+        return _build_locked(paths, index_dir, named, imports, procs, memory_mb, rebuild, on_progress, started)
+    except OSError as error:
+        if error.errno in _NOT_WRITABLE:  # a read-only index folder or a full disk: one line, no traceback
+            raise HuiyiError(f"cannot write the index at {index_dir}: {error.strerror}") from error
+        raise
+
+
+_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+
+
+def _build_locked(paths, index_dir: Path, named: Path, imports, procs: int, memory_mb: int, rebuild: bool,
+                  on_progress, started: float) -> BuildSummary:
+    """build_index, from taking the lock on."""
     with _Lock(index_dir):
         for stale in index_dir.parent.glob(f".{index_dir.name}.building-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a killed build: we hold the lock now
         manifest, reason = None, ""
         reload_if_word_lists_changed()  # a word list edited since this process loaded jieba
         if (index_dir / MANIFEST).exists():
-            manifest = read_manifest(index_dir)
-            if not compatible(manifest):  # an index of another version is rebuilt, never mixed
-                reason = "" if rebuild else "the index was made by another version of huiyi"
-                rebuild = True
+            try:
+                manifest = read_manifest(index_dir)
+            except IndexDamagedError:
+                if not (rebuild and (paths or imports)):  # the sources it was built from are unknown
+                    raise
+        if manifest is not None and not compatible(manifest):  # another version's: rebuilt, never mixed
+            reason = "" if rebuild else "the index was made by another version of huiyi"
+            rebuild = True
         notes: list[Problem] = []
         if manifest:  # new text is analysed as the index's was; a rebuild, from the same sources
             notes = [Problem(path, 0, "the index was built with this jieba dictionary, which is gone: rebuilt "
@@ -684,17 +719,23 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     added = sum(1 for unit in changed if unit.key not in known)
     removed = [key for key in known if key not in current]
     counts = _new_counts()
-    ix = open_index(index_dir)
     try:
-        # files with passages in the index that the manifest does not list: an update killed after
-        # its commit, before it wrote the manifest. Their passages are matched like a changed
-        # file's, or deleted if the file is gone, so they are never indexed twice.
-        unlisted = _unlisted_files(ix, known)
+        ix = open_index(index_dir)
+    except INDEX_DAMAGE as error:
+        raise damaged(index_dir, error) from error
+    try:
+        try:  # what an update reads of the index: where it is damaged, said in one line
+            # files with passages in the index that the manifest does not list: an update killed after
+            # its commit, before it wrote the manifest. Their passages are matched like a changed
+            # file's, or deleted if the file is gone, so they are never indexed twice.
+            unlisted = _unlisted_files(ix, known)
+            indexed = _indexed_digests(ix, [unit.key for unit in todo])
+        except INDEX_DAMAGE as error:
+            raise damaged(index_dir, error) from error
         strays = [key for key in unlisted if key not in current]
         if todo or removed or strays:
             deletions = [("file_key", key) for key in removed + strays]
             dropped = sum(known.pop(key).get("passages", 0) for key in removed) + sum(unlisted[key] for key in strays)
-            indexed = _indexed_digests(ix, [unit.key for unit in todo])
             todo_bytes = sum(unit.size for unit in todo)
             counts = _write(ix, todo, procs if len(todo) > 50 or todo_bytes > PARALLEL_BYTES else 1, memory_mb,
                             on_progress, started, known, deletions, indexed)

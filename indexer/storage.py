@@ -14,11 +14,27 @@ So is the one other change to Whoosh: an index without a segment gets empty colu
 
 from __future__ import annotations
 
+import struct
+from pathlib import Path
+
 from whoosh import columns
 from whoosh import index as whoosh_index
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 from whoosh.reading import EmptyReader
+
+from corpus.errors import IndexDamagedError
+
+# What reading a damaged index raises: a segment file removed or cut short, a table of contents
+# emptied. Caught where an index is opened and read before a search or an update, and said in
+# one line (they had come out as tracebacks, or as "Aborted!" for an EOFError).
+INDEX_DAMAGE = (whoosh_index.IndexError, OSError, ValueError, EOFError, TypeError, struct.error)
+
+
+def damaged(index_dir: str | Path, error: Exception) -> IndexDamagedError:
+    reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return IndexDamagedError(f"the index at {index_dir} is damaged ({reason}); rebuild it with: "
+                             f"huiyi index --rebuild --index {index_dir}")
 
 
 class _ViewFile:

@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from corpus.errors import HuiyiError, UsageError
+from corpus.errors import HuiyiError, SourceError, UsageError
 from corpus.importers import CsvLines, ends_inside_quotes, unclosed_quote
+from corpus.sources import decode
 
 from .results import Results
 
@@ -83,10 +84,17 @@ def detect_format(path: str) -> str:
     return {"txt": "txt", "tsv": "tsv", "tab": "tsv", "csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl"}.get(suffix, "txt")
 
 
-def read_queries(text: str, input_format: str, source: str = "queries") -> list[BatchQuery]:
-    """Parse a query file; raises BatchInputError naming the line that is wrong."""
+def read_queries(text: str | bytes, input_format: str, source: str = "queries") -> list[BatchQuery]:
+    """Parse a query file; raises BatchInputError naming the line that is wrong. Its bytes are
+    decoded as records are (UTF-8, UTF-16 with its BOM, GB18030 or Big5): a query file saved as
+    GBK or by Notepad as UTF-16 had stopped the batch with a UnicodeDecodeError traceback."""
     if input_format not in INPUT_FORMATS:
         raise BatchInputError(f"unknown input format {input_format!r}: use one of {', '.join(INPUT_FORMATS)}")
+    if isinstance(text, bytes):
+        try:
+            text = decode(text)[0]
+        except SourceError as error:
+            raise BatchInputError(f"{source}: {error}") from None
     text = text.lstrip("\ufeff")
     reader = {"txt": _read_txt, "tsv": _read_tsv, "csv": _read_csv, "jsonl": _read_jsonl}[input_format]
     queries = list(reader(text, source))

@@ -3,6 +3,8 @@ renders the result; library errors become messages and exit codes here and nowhe
 
 from __future__ import annotations
 
+import codecs
+import errno
 import json
 import sys
 from pathlib import Path
@@ -26,6 +28,10 @@ class HuiyiGroup(click.Group):
             return super().invoke(ctx)
         except HuiyiError as error:
             raise HuiyiCommandError(str(error), error.exit_code) from error
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO):  # stdout on a full disk: one line
+                raise
+            raise HuiyiCommandError(f"cannot write the output: {error.strerror}", 1) from error
 
 
 class QueryCommand(click.Command):
@@ -51,6 +57,13 @@ class QueryCommand(click.Command):
 @click.version_option(package_name="huiyi")
 def main() -> None:
     """huiyi (会议): full-text search of bilingual meeting records."""
+    encoding = codecs.lookup(getattr(sys.stdout, "encoding", None) or "utf-8").name
+    if encoding != "utf-8" and hasattr(sys.stdout, "reconfigure"):
+        # a terminal or pipe that cannot show every character (latin-1, cp1252): those it lacks
+        # become "?" with a word on stderr, not a UnicodeEncodeError traceback at the first one
+        sys.stdout.reconfigure(errors="replace")
+        click.echo(f"warning: the output is written as {encoding}, which lacks most Chinese characters: they are "
+                   "shown as ?; set PYTHONIOENCODING=utf-8 for all of them", err=True)
 
 
 def _summary(result) -> str:
@@ -256,7 +269,8 @@ def index(paths, index_dir, rebuild, procs, memory_mb, import_format, mappings, 
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Hits to skip.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True)
 @click.option("--group", type=click.Choice(["meeting"]), default=None, help="One result per meeting.")
-@click.option("--facet", "facets", default="", help="Counts over all hits: any of year,type,speaker,kind.")
+@click.option("--facet", "facets", multiple=True,
+              help="Counts over all hits: any of year,type,speaker,kind (comma-separated, or one --facet each).")
 @click.option("--width", type=click.IntRange(min=20), default=240, show_default=True, help="Excerpt length.")
 @expand_options
 def search(query, index_dir, fmt, limit, offset, sort, group, facets, width, expand, glossary) -> None:
@@ -264,7 +278,8 @@ def search(query, index_dir, fmt, limit, offset, sort, group, facets, width, exp
     from search import render
     from search.engine import Engine
 
-    facet_names = [name.strip() for name in facets.split(",") if name.strip()]
+    # --facet given twice: both (the last alone had been counted)
+    facet_names = list(dict.fromkeys(name.strip() for given in facets for name in given.split(",") if name.strip()))
     fmt = fmt or ("text" if sys.stdout.isatty() else "jsonl")
     with Engine.open(index_dir, glossary=glossary) as engine:
         results = engine.search(query, limit=limit, offset=offset, sort=sort, group=group,
@@ -323,7 +338,7 @@ def show(meeting_id, index_dir, query) -> None:
 # ------------------------------------------------------------------ batch
 
 @main.command()
-@click.argument("queries_file", metavar="QUERIES", type=click.Path(allow_dash=True, dir_okay=False))
+@click.argument("queries_file", metavar="QUERIES", type=click.Path(exists=True, allow_dash=True, dir_okay=False))
 @index_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "tsv", "trec"]), default="jsonl", show_default=True)
 @click.option("--input-format", type=click.Choice(["txt", "tsv", "csv", "jsonl"]), default=None,
@@ -349,7 +364,7 @@ def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, worker
 
     if fmt == "trec" and counts_only:
         raise UsageError("--counts-only makes no TREC run; use jsonl, csv or tsv")
-    with click.open_file(queries_file, "r", encoding="utf-8-sig") as handle:
+    with click.open_file(queries_file, "rb") as handle:
         text = handle.read()
     queries = read_queries(text, input_format or ("txt" if queries_file == "-" else detect_format(queries_file)),
                            source=queries_file)
@@ -370,10 +385,10 @@ def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, worker
 
     results = run_batch(index_path, queries, workers=workers, limit=limit, counts_only=counts_only, width=width,
                         on_result=progress, expand=expand, render=fmt, glossary=glossary)
-    with click.open_file(output or "-", "w", encoding="utf-8") as out:
+    with _output(output) as out:
         render.write_batch(results, fmt, out, meta, counts_only)
     if output and fmt == "csv":
-        with open(output + ".meta.json", "w", encoding="utf-8") as sidecar:
+        with _output(output + ".meta.json") as sidecar:
             json.dump(meta, sidecar, ensure_ascii=False, indent=1)
     seconds = time.perf_counter() - started
     for result in failed:
@@ -384,6 +399,15 @@ def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, worker
                    f"{len(failed)} failed", err=True)
     if strict and failed:
         sys.exit(1)
+
+
+def _output(path: str | None):
+    """The file to write to (stdout for None), or one line saying why it cannot be written (a
+    missing or read-only folder had given a traceback)."""
+    try:
+        return click.open_file(path or "-", "w", encoding="utf-8")
+    except OSError as error:
+        raise HuiyiError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 class _BatchProgress:

@@ -29,17 +29,30 @@ class Config:
     path: str | None = None
 
 
+def read_toml(path: Path, error: type[UsageError], what: str) -> dict:
+    """A settings or glossary file's TOML; every way it can fail is ``error`` with ``file:line``.
+    A byte order mark (Notepad writes one) is skipped: it had been "Invalid statement" at 1:1, and
+    a file that is not UTF-8 a UnicodeDecodeError traceback."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as failure:
+        raise error(f"{path}: cannot read the {what}: {failure.strerror or failure}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: the {what} is not UTF-8 text; save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as failure:
+        line = re.search(r"line (\d+)", str(failure))
+        raise error(f"{path}:{line.group(1) if line else 1}: {failure}") from None
+
+
 def load_config() -> Config:
     path = Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else Path(CONFIG_NAME)
     if not path.is_file():
         if os.environ.get(CONFIG_ENV):
             raise ConfigError(f"{path}: no such config file (from ${CONFIG_ENV})")
         return Config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        line = re.search(r"line (\d+)", str(error))
-        raise ConfigError(f"{path}:{line.group(1) if line else 1}: {error}") from None
+    data = read_toml(path, ConfigError, "config file")
     unknown = sorted(set(data) - {"expand", "glossary"})
     if unknown:
         raise ConfigError(f"{path}: unknown setting {unknown[0]!r} (settings: expand, glossary)")

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Self
 
 from whoosh.collectors import TopCollector
-from whoosh.index import IndexError as WhooshIndexError
 
 from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError, UsageError
 from corpus.version import VERSION
@@ -25,7 +24,7 @@ from indexer.build import (
 from indexer.dictionary import reload_if_word_lists_changed, word_lists_digest
 from indexer.lexicon import distinct_terms
 from indexer.schema import SCHEMA_VERSION
-from indexer.storage import open_index
+from indexer.storage import INDEX_DAMAGE, damaged, open_index
 
 from .compile import DEFAULT_RANKING, Mark, Ranking, compile_query
 from .config import load_config
@@ -148,13 +147,11 @@ class Engine:
             )
         use_user_dictionaries(manifest)
         reload_if_word_lists_changed()
-        try:
+        try:  # a segment is opened by the searcher: its damage is found here too
             ix = open_index(index_dir)
-        except (WhooshIndexError, OSError, ValueError, EOFError) as error:
-            raise IndexNotFoundError(
-                f"the index at {index_dir} is damaged ({error}); rebuild it with: huiyi index --rebuild --index {index_dir}"
-            ) from error
-        return cls(index_dir, ix, manifest, ranking, glossary)
+            return cls(index_dir, ix, manifest, ranking, glossary)
+        except INDEX_DAMAGE as error:
+            raise damaged(index_dir, error) from error
 
     def close(self) -> None:
         """Close the index; closing again does nothing, and any other use raises EngineClosedError

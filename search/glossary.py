@@ -8,8 +8,6 @@ its forms. Forms are compared folded (Traditional→Simplified, full-width, case
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 from corpus.errors import UsageError
 from indexer.analysis import fold
 
+from .config import read_toml
 from .query import And, Node, Not, Or, Phrase, Term
 
 
@@ -41,13 +40,7 @@ class Glossary:
     def load(cls, path: str | Path) -> Glossary:
         """Read a TOML glossary; a syntax error is reported as ``file:line: message``."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise GlossaryError(f"{path}: cannot read the glossary: {error.strerror or error}") from None
-        except tomllib.TOMLDecodeError as error:
-            line = re.search(r"line (\d+)", str(error))
-            raise GlossaryError(f"{path}:{line.group(1) if line else 1}: {error}") from None
+        data = read_toml(path, GlossaryError, "glossary")
         groups = []
         for term, forms in data.items():
             if not isinstance(forms, list) or not all(isinstance(form, str) for form in forms):

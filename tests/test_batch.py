@@ -8,6 +8,7 @@ import threading
 import pytest
 from click.testing import CliRunner
 
+from corpus.sources import NOT_TEXT
 from search import Engine
 from search.batch import BatchInputError, BatchQuery, read_queries
 from search.cli import main
@@ -347,3 +348,29 @@ def test_a_filter_value_is_matched_as_written_with_its_brackets_and_quote_marks(
                     for query in (f'粮食 type:"{type_}"', f'type:"{type_}" date:1953')]
         results = [result.results.total_passages for result in engine.batch(queries)]
     assert 0 < expected[0] < expected[1] and results == expected
+
+
+@pytest.mark.parametrize("encoding, queries", [("gb18030", ["合作化", "统购统销"]), ("utf-16", ["合作化", "统购统销"]),
+                                               ("utf-8-sig", ["合作化", "统购统销"]), ("big5", ["合作化", "統購統銷"])])
+def test_a_query_file_in_a_legacy_encoding_is_read_as_records_are(tmp_path, sample_index, encoding, queries):
+    """A GBK or UTF-16 (Notepad) query file had stopped the batch with a UnicodeDecodeError."""
+    path = tmp_path / "q.txt"
+    path.write_bytes("".join(f"{query}\n" for query in queries).encode(encoding))
+    result = run(path, "--index", sample_index, "--workers", "1", "--counts-only", "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()[1:]]
+    assert [row["query"] for row in rows] == queries and all(row["total_passages"] for row in rows)
+
+
+def test_query_files_and_outputs_that_cannot_be_used_are_said_in_one_line(tmp_path, sample_index):
+    """A missing query file, a binary one and an output in a missing folder had given tracebacks."""
+    missing = run(tmp_path / "nope.txt", "--index", sample_index)
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    binary = tmp_path / "q.txt"
+    binary.write_bytes(b"\x00\x01\x02 not text")
+    refused = run(binary, "--index", sample_index)
+    assert refused.exit_code == 2 and refused.stderr.strip() == f"Error: {binary}: {NOT_TEXT}"
+    binary.write_text("合作化\n", encoding="utf-8")
+    nowhere = tmp_path / "missing" / "out.csv"
+    result = run(binary, "--index", sample_index, "--format", "csv", "-o", nowhere)
+    assert result.exit_code == 1 and result.stderr.strip() == f"Error: cannot write {nowhere}: No such file or directory"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from corpus.errors import HuiyiError
+from corpus.errors import HuiyiError, IndexDamagedError
 from corpus.importers import ImportError_, import_rows, parse_mapping
 from corpus.sources import decodes
 from corpus.version import READER_VERSION
@@ -1382,3 +1382,58 @@ def test_an_update_after_huiyi_reads_files_differently_reads_every_file_and_rewr
     assert found(index_dir, "Bern") == ["a"] and [p for p in indexed_passages(index_dir) if p[0].startswith("b")] == unchanged_b
     again = build_index([corpus], index_dir, procs=1)
     assert again.reread_because == "" and again.passages_written == 0
+
+
+def _remove_segments(index_dir):
+    for segment in index_dir.glob("*.seg"):
+        segment.unlink()
+
+
+def _cut_segments(index_dir):
+    for segment in index_dir.glob("*.seg"):
+        os.truncate(segment, segment.stat().st_size // 3)
+
+
+def _empty_toc(index_dir):
+    for toc in index_dir.glob("_MAIN_*.toc"):
+        toc.write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage, words", [
+    (_remove_segments, "No such file or directory"),  # had been a FileNotFoundError traceback
+    (_cut_segments, ""),  # had been "Aborted!" (an EOFError) or a struct.error traceback
+    (_empty_toc, ""),  # a TypeError traceback
+    (lambda ix: (ix / MANIFEST).write_text('{"schema_ver', encoding="utf-8"), "its huiyi.json cannot be read (not JSON"),
+    (lambda ix: (ix / MANIFEST).write_text("[1]", encoding="utf-8"), "its huiyi.json cannot be read (not a manifest"),
+])
+def test_a_damaged_index_is_said_in_one_line_and_can_be_rebuilt(tmp_path, damage, words):
+    """A damaged manifest had been "no huiyi index" (and --rebuild stopped on it, so the folder
+    had to be deleted by hand); damaged segments gave tracebacks."""
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha " * 200), "b.txt": record("beta")})
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, procs=1)
+    damage(index_dir)
+    searched = CliRunner().invoke(main, ["search", "alpha", "--index", str(index_dir)])
+    assert searched.exit_code == 1 and searched.stderr.startswith(f"Error: the index at {index_dir} is damaged")
+    assert words in searched.stderr and len(searched.stderr.splitlines()) == 1
+    with pytest.raises(IndexDamagedError, match="is damaged"):
+        build_index([corpus], index_dir, procs=1)  # an update
+    assert build_index([corpus], index_dir, procs=1, rebuild=True).passages == 2
+    assert found(index_dir, "alpha") == ["a"]
+
+
+def test_an_index_that_cannot_be_written_is_said_in_one_line(tmp_path, monkeypatch):
+    """A read-only index folder had given a PermissionError traceback (the OS's refusal is
+    simulated: tests run as root, whom chmod does not stop)."""
+    from indexer import build
+
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    build_index([corpus], tmp_path / "ix", procs=1)
+
+    def refused(path, data):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(build, "replace_file", refused)
+    result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == f"Error: cannot write the index at {tmp_path / 'ix'}: Permission denied"

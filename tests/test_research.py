@@ -245,6 +245,23 @@ def test_expand_from_config(tmp_path, sample_index, monkeypatch):
     assert result.stderr.strip() == "Error: huiyi.toml: glossary must be the path of a glossary file, in quotes"
 
 
+def test_a_config_or_glossary_saved_with_a_bom_is_read_and_one_not_in_utf8_is_named(tmp_path, sample_index,
+                                                                                     monkeypatch):
+    """Notepad's byte order mark had been "Invalid statement" at 1:1, a UTF-16 or GBK file a
+    UnicodeDecodeError traceback."""
+    monkeypatch.chdir(tmp_path)
+    config, glossary = tmp_path / "huiyi.toml", tmp_path / "g.toml"
+    config.write_bytes("\ufeffexpand = true\nglossary = \"g.toml\"\n".encode())
+    glossary.write_bytes('\ufeff"统购统销" = ["planned purchase"]\n'.encode())
+    with Engine.open(sample_index) as engine:
+        assert engine.search("统购统销", limit=0).expanded
+    for broken, what in ((glossary, "glossary"), (config, "config file")):
+        broken.write_bytes(broken.read_bytes().decode("utf-8-sig").encode("utf-16"))
+        result = CliRunner().invoke(main, ["search", "统购统销", "--index", str(sample_index)])
+        assert result.exit_code == 2 and result.stderr.strip() == (
+            f"Error: {broken.name if broken == config else broken}: the {what} is not UTF-8 text; save it as UTF-8")
+
+
 def test_did_you_mean(sample_index):
     with Engine.open(sample_index) as engine:
         english = engine.search("cooperatvization")

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -23,6 +24,26 @@ def test_python_dash_m_has_every_command():
     done = subprocess.run([sys.executable, "-m", "search.cli", "--help"], capture_output=True, text=True, check=True)
     listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()}
     assert listed == set(main.commands) >= {"kwic", "trend"}
+
+
+def test_an_output_that_cannot_take_chinese_or_is_full_gets_no_traceback(sample_index):
+    """A latin-1 terminal had stopped at the first character it lacks, and a full disk (stdout
+    to /dev/full) with an OSError traceback."""
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    narrow = subprocess.run([sys.executable, "-m", "search.cli", "search", "合作化", "--index", str(sample_index),
+                             "--format", "text", "--limit", "1"], capture_output=True, env=env, check=False)
+    assert narrow.returncode == 0 and b"Traceback" not in narrow.stderr
+    assert narrow.stderr.startswith(b"warning: the output is written as iso8859-1") and b"???" in narrow.stdout
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "search.cli", "stats", "--index", str(sample_index)],
+                              stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert done.returncode == 1 and done.stderr == "Error: cannot write the output: No space left on device\n"
+
+
+def test_facets_given_one_by_one_are_all_counted(sample_index):
+    """A second --facet had replaced the first."""
+    result = run("search", "合作化", "--index", sample_index, "--format", "json", "--facet", "year", "--facet", "kind,year")
+    assert list(json.loads(result.stdout)["facets"]) == ["year", "kind"]
 
 
 def test_index_command_builds_and_summarises(tmp_path):
