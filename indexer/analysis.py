@@ -489,17 +489,15 @@ def exact_sequence(text: str, keep_last: bool = False) -> list[str]:
 _BETWEEN_WORDS = re.compile(r"[\W_]+")
 
 
-def loose_sequence(text: str) -> list[str]:
-    """The exact-view terms of a phrase whose words may stand apart (``"冒进 说法"~2``): each
-    word's terms in turn, none bridging two words. :func:`exact_sequence` bridges them
-    (``冒进 进说 说法``), and a bigram made of two words that stand apart is in no text: a
-    Chinese phrase with ~N had found only what the exact phrase finds. Each word but the last
-    keeps its last character, so the distance between two words is counted in characters."""
+def loose_words(text: str) -> list[list[str]]:
+    """The exact-view terms of each word of a phrase whose words may stand apart (``"冒进
+    说法"~2``), none bridging two words: :func:`exact_sequence` bridges them (``冒进 进说
+    说法``), and a bigram made of two words that stand apart is in no text (such a phrase had
+    found only what the exact phrase finds). Each word but the last keeps its last character,
+    so the distance to the next word is counted from where the word ends, in characters."""
     words = [word for word in _BETWEEN_WORDS.split(fold(text)) if word]
-    sequence: list[str] = []
-    for number, word in enumerate(words):
-        sequence += exact_sequence(word, keep_last=number < len(words) - 1)
-    return sequence
+    found = [exact_sequence(word, keep_last=number < len(words) - 1) for number, word in enumerate(words)]
+    return [terms for terms in found if terms]
 
 
 def _is_han_token(text: str) -> bool:

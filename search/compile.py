@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from whoosh import query as wq
 
 from corpus.errors import QuerySyntaxError
 from corpus.text import is_han
-from indexer.analysis import exact_sequence, fold, loose_sequence, word_analyzer
+from indexer.analysis import exact_sequence, fold, loose_words, word_analyzer
 from indexer.dates import range_terms
 
 from .fastpath import AdjacentPhrase, DocSetQuery, PositionalPrefix, WithWordBonus, spelled
@@ -49,6 +50,9 @@ class Mark:
     tokens: tuple[str, ...]
     slop: int = 0
     in_quote: bool = False
+    # with slop: the tokens that start a word of the phrase (only there may the text stretch
+    # by up to ``slop``; a word's own tokens follow one another); empty: every token
+    apart: tuple[int, ...] = ()
 
 
 @dataclass
@@ -77,12 +81,16 @@ def _has_han(tokens: list[str]) -> bool:
     return any(is_han(ch) for token in tokens for ch in token)
 
 
-def _sequence(fieldname: str, tokens: list[str], slop: int = 0) -> wq.Query:
-    if len(tokens) == 1:
-        return wq.Term(fieldname, tokens[0])
-    if not slop:
-        return AdjacentPhrase(fieldname, tokens)
-    return wq.Phrase(fieldname, tokens, slop=1 + slop)
+def _sequence(fieldname: str, tokens: list[str]) -> wq.Query:
+    return wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else AdjacentPhrase(fieldname, tokens)
+
+
+def _loose(fieldname: str, words: list[list[str]], slop: int) -> wq.Query:
+    """Words in order, at most ``slop`` positions apart, each word's terms side by side. A
+    Phrase with slop had let every term stray (国家 as 国家 then any later 家: 国家的专家在建设
+    matched "国家 建设"~3)."""
+    parts = [wq.Term(fieldname, terms[0]) if len(terms) == 1 else wq.Phrase(fieldname, terms) for terms in words]
+    return wq.Sequence(parts, slop=1 + slop)
 
 
 # each exact-view field, and the word-view field of the same text
@@ -161,14 +169,20 @@ class _Compiler:
 
     def _phrase(self, node: Phrase, positive: bool) -> wq.Query | None:
         in_quote = node.field == "quote"
-        exact = loose_sequence(node.text) if node.slop else exact_tokens(node.text)
+        words = loose_words(node.text) if node.slop else []
+        if len(words) < 2:  # no distance, or one word to keep it in: the exact phrase
+            exact, slop, apart = exact_tokens(node.text), 0, ()
+        else:
+            exact, slop = [term for terms in words for term in terms], node.slop
+            apart = tuple(accumulate(len(terms) for terms in words[:-1]))
         if not exact:
             return None
         if node.field not in ("", "quote"):
-            return _sequence(node.field, exact, node.slop)
+            return _loose(node.field, words, slop) if slop else _sequence(node.field, exact)
         exact_field, word_field = ("quote_exact", "quote") if in_quote else ("exact", "word")
-        self.mark(positive, Mark("exact", tuple(exact), node.slop, in_quote))
-        return _ranked(_sequence(exact_field, exact, node.slop), word_field, word_tokens(node.text), self.ranking)
+        self.mark(positive, Mark("exact", tuple(exact), slop, in_quote, apart))
+        required = _loose(exact_field, words, slop) if slop else _sequence(exact_field, exact)
+        return _ranked(required, word_field, word_tokens(node.text), self.ranking)
 
     def _datefilter(self, node: DateFilter, positive: bool) -> wq.Query:
         low, high = self.date_bounds

@@ -53,7 +53,7 @@ def find_matches(text: str, marks: list[Mark], quote_spans=()) -> list[tuple[int
             if mark.view == "prefix":
                 found = _prefixed(tokens, mark.tokens)
             else:
-                found = _sequences(at, mark.tokens, mark.slop)
+                found = _sequences(at, mark.tokens, mark.slop, mark.apart)
             spans += _inside(found, mark, quote_spans)
     return _merge(spans)
 
@@ -74,17 +74,20 @@ def _prefixed(tokens, parts: tuple[str, ...]) -> list[tuple[int, int]]:
     return found
 
 
-def _sequences(at: dict[int, dict[str, tuple[int, int]]], sequence: tuple[str, ...], slop: int):
+def _sequences(at: dict[int, dict[str, tuple[int, int]]], sequence: tuple[str, ...], slop: int,
+               apart: tuple[int, ...] = ()):
     """Spans where the terms of ``sequence`` stand at consecutive positions (or, with
-    ``slop``, in order and at most ``slop`` positions further apart than adjacent)."""
+    ``slop``, in order and at most ``slop`` positions further apart than adjacent: before the
+    terms numbered in ``apart`` only, where it is given)."""
     found: list[tuple[int, int]] = []
     if not sequence:
         return found
     for position in sorted(p for p, words in at.items() if sequence[0] in words):
         picked = [at[position][sequence[0]]]
         cursor = position
-        for word in sequence[1:]:
-            step = next((k for k in range(1, slop + 2) if word in at.get(cursor + k, ())), None)
+        for number, word in enumerate(sequence[1:], start=1):
+            reach = slop + 2 if not apart or number in apart else 2
+            step = next((k for k in range(1, reach) if word in at.get(cursor + k, ())), None)
             if step is None:
                 break
             cursor += step

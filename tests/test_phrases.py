@@ -172,3 +172,16 @@ def test_a_prefix_with_a_hyphen_an_apostrophe_a_dot_or_an_accent_finds_its_words
         for query in ("U.S*", "Mao's*", "co-o*"):  # one letter after the hyphen: every word of the index
             with pytest.raises(QuerySyntaxError, match="at least 2 letters after its last hyphen"):
                 engine.search(query)
+
+
+def test_the_distance_of_a_loose_phrase_is_counted_between_whole_words(tmp_path):
+    """Each term of the words could stray by ~N: "国家 建设"~3 took 国家 then the 家 of 专家 and
+    matched 国家的专家在建设 (4 characters apart), found but with nothing highlighted."""
+    records = {"a.txt": "**Dates of Meeting:** 1956\n\n**Remarks:**\n\n国家的专家在建设。\n\n国家在建设。\n"}
+    index_dir = tmp_path / "ix"
+    build_index([write_records(tmp_path / "c", records)], index_dir)
+    with Engine.open(index_dir) as engine:
+        assert [hit.passage_id for hit in engine.search('"国家 建设"~3').hits] == ["a#1"]
+        assert sorted(hit.passage_id for hit in engine.search('"国家 建设"~4').hits) == ["a#0", "a#1"]
+        assert all(hit.highlights for hit in engine.search('"国家 建设"~4').hits)
+        assert [hit.passage_id for hit in engine.search('speaker:x OR "国家 建设"~1').hits] == ["a#1"]
