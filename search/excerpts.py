@@ -161,7 +161,14 @@ def _start_before(text, match_start, match_end, width, sentences, clauses) -> in
         if last >= 0 and match_end - candidates[last] <= reach:
             return candidates[last]
     start = max(0, match_start - (width - (match_end - match_start)) // 3)
+    if start == 0 or not text[start - 1].isalnum():
+        return start
+    word_start = text.rfind(" ", 0, start) + 1
+    if match_end - word_start <= reach:  # the whole word the window had cut into fits
+        return word_start
     space = text.find(" ", start, match_start)
+    if space < 0:  # inside a hyphenated word (atoms-for-peace): from a part's start, not "…toms"
+        space = text.find("-", start, match_start)
     return space + 1 if space >= 0 else start
 
 
@@ -188,4 +195,6 @@ def _end_after(text, start, width, sentences, clauses, must_reach) -> int:
                 (candidates[last] >= enough or candidates is clauses):
             return candidates[last]
     space = text.rfind(" ", max(must_reach, start), limit)
+    if space < max(must_reach, start):  # inside a hyphenated word (peace-loving): at a part's end
+        space = text.rfind("-", max(must_reach, start), limit)
     return space if space > start and limit - space < 40 else limit

@@ -110,6 +110,20 @@ def test_chinese_excerpt_is_cut_at_chinese_sentence_ends(engine):
     assert excerpt.text[slice(*excerpt.highlights[0])] == "合作化"
 
 
+@pytest.mark.parametrize("width, excerpt", [(20, "…atoms-for-peace…"), (33, "…atoms-for-peace plan.…"),
+                                             (40, "…the atoms-for-peace plan.…")])
+def test_a_narrow_excerpt_is_not_cut_inside_a_word(width, excerpt):
+    """At --width 20–33 an excerpt had begun "…toms-for-peace" and ended "peace-lovi…"."""
+    from search.excerpts import make_excerpt
+
+    text = "In this debate many speakers mentioned the atoms-for-peace plan. Other peace-loving nations agreed."
+    start = text.index("peace")
+    made = make_excerpt(text, [(start, start + 5)], width=width)
+    assert made.text == excerpt and made.text[slice(*made.highlights[0])] == "peace"
+    later = text.index("peace-loving")
+    assert make_excerpt(text, [(later, later + 5)], width=20).text == "…Other peace-loving…"
+
+
 def test_us_is_the_united_states_not_used(engine):
     """U.S. had been the term us, the stem of used, uses and useful; US had been a stopword."""
     assert meetings(engine, "U.S.") == meetings(engine, "US") == ["f"]
