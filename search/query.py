@@ -230,6 +230,8 @@ class _Parser:
         if name not in FIELDS:
             raise self.error(f"unknown field {token.text!r}: use one of {', '.join(FIELDS)}", token)
         value = self.peek()
+        if name == "date" and value is not None and value.kind == "NOT":  # date:-1955, as some tools write "until"
+            raise self.error("a date range is written date:..1955 (up to 1955) or date:1955.. (from 1955)", token)
         if value is None or value.kind not in ("word", "phrase"):
             raise self.error(f"{name}: needs a value", token)
         self.take()

@@ -78,6 +78,7 @@ def test_parses(query, tree):
         ("合作化~", "~ (fuzzy) takes one English word"),  # had been 合作~, finding 合作社
         ("合作化 date: 1955", "date: needs a value right after the colon"),
         ("合作化 kind:", "kind: needs a value right after the colon"),
+        ("合作化 date:-1955", "a date range is written date:..1955"),  # had been "date: needs a value"
     ],
 )
 def test_errors(query, words):
