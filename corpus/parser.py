@@ -40,8 +40,9 @@ LABEL_LENGTH = 300
 _LABEL_END = r"(?:[:：][ \t]*\*\*|\*\*[ \t]*[:：])"
 _LABEL = re.compile(rf"\*\*[ \t]*(?P<label>[^*\n]{{1,{LABEL_LENGTH}}}?)[ \t]*{_LABEL_END}")
 _TOO_LONG_LABEL = re.compile(rf"^\*\*[^*\n]{{{LABEL_LENGTH + 1},}}{_LABEL_END}", re.MULTILINE)
-# a number's point is no list marker: a line "2.5" (细颗粒物（PM⏎2.5⏎）) had opened a new paragraph
-_LIST_MARKER = re.compile(r"^(?:[-*•·]\s+|\d{1,3}[.)、](?!\d)\s*|[（(][一二三四五六七八九十\d]{1,3}[)）]\s*|[一二三四五六七八九十]{1,3}、)")
+# a line that is a bare number is no list item: "2.5" (细颗粒物（PM⏎2.5⏎）) had opened a new
+# paragraph; "1.1 Budget" still does
+_LIST_MARKER = re.compile(r"^(?:[-*•·]\s+|\d{1,3}[.)、](?![\d.]*\s*$)\s*|[（(][一二三四五六七八九十\d]{1,3}[)）]\s*|[一二三四五六七八九十]{1,3}、)")
 _BULLET = re.compile(r"^[-*•·]\s+")
 _CLOSING = set(".!?。！？…;；:：") | set(QUOTE_PAIRS.values()) | {")", "）", "]", "】"}
 _ATTENDANCE_SPLIT = re.compile(r"\s*[,;，；、\n]\s*")

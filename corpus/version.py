@@ -10,5 +10,5 @@ VERSION = "0.1.0"
 # read every file again once. 2: HTML tags only, attendance by line, long labels, date ranges,
 # words broken at a line's end or by typesetting characters, GB18030 told from Big5 by odd symbols.
 # 3: footnote marks wrapped in tags or brackets (<sup><a …>3</a></sup>, <sup>[3]</sup>) and
-# Markdown's [^3]; a line starting with a decimal number (2.5) is no list item.
-READER_VERSION = 3
+# Markdown's [^3]. 4: a line that is a bare number (2.5) is no list item.
+READER_VERSION = 4

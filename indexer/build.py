@@ -48,7 +48,7 @@ from .files import replace_file
 from .passages import language_of, meeting_fields, passages_of
 from .schema import DIGEST_SIZE, SCHEMA_VERSION, make_schema
 from .segments import build_segments, commit_segments
-from .storage import INDEX_DAMAGE, damaged, open_index
+from .storage import POSTINGS_DAMAGE, damaged, open_checked
 
 MANIFEST = "huiyi.json"
 # Above this much input, jieba's dictionary is loaded whole (0.2 s) rather than word by word
@@ -419,8 +419,10 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexNotFoundError(
             f"no huiyi index at {index_dir} (build one with: huiyi index PATH --index {index_dir})"
         ) from error
-    except (OSError, ValueError) as error:
-        raise _damaged_manifest(index_dir, getattr(error, "strerror", None) or str(error)) from error
+    except OSError as error:  # a healthy index this user may not read: not "damaged"
+        raise IndexNotFoundError(f"cannot read the index at {index_dir}: {error.strerror or error}") from error
+    except ValueError as error:
+        raise _damaged_manifest(index_dir, f"not UTF-8: {error}") from error
     try:
         manifest = json.loads(text)
     except ValueError as error:
@@ -530,6 +532,9 @@ def _build_locked(paths, index_dir: Path, named: Path, imports, procs: int, memo
             except IndexDamagedError:
                 if not (rebuild and (paths or imports)):  # the sources it was built from are unknown
                     raise
+                if not any(index_dir.glob("_MAIN_*.toc")):  # no index beside it: a folder of other things
+                    raise IndexNotFoundError(f"{index_dir} holds a {MANIFEST} that is not huiyi's, and no index; "
+                                             "refusing to replace it") from None
         if manifest is not None and not compatible(manifest):  # another version's: rebuilt, never mixed
             reason = "" if rebuild else "the index was made by another version of huiyi"
             rebuild = True
@@ -719,10 +724,7 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     added = sum(1 for unit in changed if unit.key not in known)
     removed = [key for key in known if key not in current]
     counts = _new_counts()
-    try:
-        ix = open_index(index_dir)
-    except INDEX_DAMAGE as error:
-        raise damaged(index_dir, error) from error
+    ix = open_checked(index_dir)
     try:
         try:  # what an update reads of the index: where it is damaged, said in one line
             # files with passages in the index that the manifest does not list: an update killed after
@@ -730,7 +732,7 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
             # file's, or deleted if the file is gone, so they are never indexed twice.
             unlisted = _unlisted_files(ix, known)
             indexed = _indexed_digests(ix, [unit.key for unit in todo])
-        except INDEX_DAMAGE as error:
+        except POSTINGS_DAMAGE as error:
             raise damaged(index_dir, error) from error
         strays = [key for key in unlisted if key not in current]
         if todo or removed or strays:

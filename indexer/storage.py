@@ -14,7 +14,9 @@ So is the one other change to Whoosh: an index without a segment gets empty colu
 
 from __future__ import annotations
 
+import pickle
 import struct
+import zlib
 from pathlib import Path
 
 from whoosh import columns
@@ -28,7 +30,21 @@ from corpus.errors import IndexDamagedError
 # What reading a damaged index raises: a segment file removed or cut short, a table of contents
 # emptied. Caught where an index is opened and read before a search or an update, and said in
 # one line (they had come out as tracebacks, or as "Aborted!" for an EOFError).
-INDEX_DAMAGE = (whoosh_index.IndexError, OSError, ValueError, EOFError, TypeError, struct.error)
+INDEX_DAMAGE = (whoosh_index.IndexError, OSError, ValueError, EOFError, TypeError, struct.error,
+                pickle.UnpicklingError, zlib.error)
+# What reading the postings of a damaged segment raises (no ValueError or TypeError: there they
+# would as likely be a bug of huiyi's, and are left to show as one)
+POSTINGS_DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error)
+
+
+def open_checked(index_dir: str | Path):
+    """The index, its segments opened once (where a removed or truncated one is found)."""
+    try:
+        ix = open_index(index_dir)
+        ix.reader().close()
+    except INDEX_DAMAGE as error:
+        raise damaged(index_dir, error) from error
+    return ix
 
 
 def damaged(index_dir: str | Path, error: Exception) -> IndexDamagedError:

@@ -84,6 +84,15 @@ def detect_format(path: str) -> str:
     return {"txt": "txt", "tsv": "tsv", "tab": "tsv", "csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl"}.get(suffix, "txt")
 
 
+def decode_queries(data: bytes, source: str = "queries") -> tuple[str, str]:
+    """A query file's text and its encoding, told as a record's is; BatchInputError if it is
+    not text."""
+    try:
+        return decode(data)
+    except SourceError as error:
+        raise BatchInputError(f"{source}: {error}") from None
+
+
 def read_queries(text: str | bytes, input_format: str, source: str = "queries") -> list[BatchQuery]:
     """Parse a query file; raises BatchInputError naming the line that is wrong. Its bytes are
     decoded as records are (UTF-8, UTF-16 with its BOM, GB18030 or Big5): a query file saved as
@@ -91,10 +100,7 @@ def read_queries(text: str | bytes, input_format: str, source: str = "queries") 
     if input_format not in INPUT_FORMATS:
         raise BatchInputError(f"unknown input format {input_format!r}: use one of {', '.join(INPUT_FORMATS)}")
     if isinstance(text, bytes):
-        try:
-            text = decode(text)[0]
-        except SourceError as error:
-            raise BatchInputError(f"{source}: {error}") from None
+        text = decode_queries(text, source)[0]
     text = text.lstrip("\ufeff")
     reader = {"txt": _read_txt, "tsv": _read_tsv, "csv": _read_csv, "jsonl": _read_jsonl}[input_format]
     queries = list(reader(text, source))

@@ -58,12 +58,22 @@ class QueryCommand(click.Command):
 def main() -> None:
     """huiyi (会议): full-text search of bilingual meeting records."""
     encoding = codecs.lookup(getattr(sys.stdout, "encoding", None) or "utf-8").name
-    if encoding != "utf-8" and hasattr(sys.stdout, "reconfigure"):
+    if not _shows_chinese(encoding) and hasattr(sys.stdout, "reconfigure"):
         # a terminal or pipe that cannot show every character (latin-1, cp1252): those it lacks
         # become "?" with a word on stderr, not a UnicodeEncodeError traceback at the first one
         sys.stdout.reconfigure(errors="replace")
-        click.echo(f"warning: the output is written as {encoding}, which lacks most Chinese characters: they are "
+        click.echo(f"warning: the output is written as {encoding}, which lacks Chinese characters: those are "
                    "shown as ?; set PYTHONIOENCODING=utf-8 for all of them", err=True)
+
+
+def _shows_chinese(encoding: str) -> bool:
+    """Whether an output encoding has Simplified and Traditional characters: UTF-8, GB18030 and
+    GBK (cp936, Chinese Windows) have, Big5 lacks the Simplified, latin-1 both."""
+    try:
+        "简體中文—“”…".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _summary(result) -> str:
@@ -359,13 +369,15 @@ def batch(queries_file, index_dir, fmt, input_format, limit, counts_only, worker
     import time
 
     from search import render
-    from search.batch import detect_format, read_queries, run_batch
+    from search.batch import decode_queries, detect_format, read_queries, run_batch
     from search.engine import Engine, UsageError
 
     if fmt == "trec" and counts_only:
         raise UsageError("--counts-only makes no TREC run; use jsonl, csv or tsv")
     with click.open_file(queries_file, "rb") as handle:
-        text = handle.read()
+        text, encoding = decode_queries(handle.read(), queries_file)
+    if encoding not in ("utf-8", "utf-8-sig"):  # a guess between GB18030 and Big5 is said, as for records
+        click.echo(f"{queries_file}: info: decoded as {encoding}", err=True)
     queries = read_queries(text, input_format or ("txt" if queries_file == "-" else detect_format(queries_file)),
                            source=queries_file)
     with Engine.open(index_dir, glossary=glossary) as engine:

@@ -24,7 +24,7 @@ from indexer.build import (
 from indexer.dictionary import reload_if_word_lists_changed, word_lists_digest
 from indexer.lexicon import distinct_terms
 from indexer.schema import SCHEMA_VERSION
-from indexer.storage import INDEX_DAMAGE, damaged, open_index
+from indexer.storage import open_checked
 
 from .compile import DEFAULT_RANKING, Mark, Ranking, compile_query
 from .config import load_config
@@ -147,11 +147,7 @@ class Engine:
             )
         use_user_dictionaries(manifest)
         reload_if_word_lists_changed()
-        try:  # a segment is opened by the searcher: its damage is found here too
-            ix = open_index(index_dir)
-            return cls(index_dir, ix, manifest, ranking, glossary)
-        except INDEX_DAMAGE as error:
-            raise damaged(index_dir, error) from error
+        return cls(index_dir, open_checked(index_dir), manifest, ranking, glossary)
 
     def close(self) -> None:
         """Close the index; closing again does nothing, and any other use raises EngineClosedError

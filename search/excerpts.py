@@ -82,21 +82,34 @@ def _sequences(at: dict[int, dict[str, tuple[int, int]]], sequence: tuple[str, .
     found: list[tuple[int, int]] = []
     if not sequence:
         return found
+    dead_ends: set[tuple[int, int]] = set()  # (term number, position) from which the rest was not found
+
+    def rest(number: int, cursor: int) -> list[int] | None:
+        """The positions of terms ``number``… after ``cursor``: each nearer choice is tried first,
+        and a later one where it leads nowhere (taking the nearest only had missed matches the
+        index found: "国家 建设 发展"~3 in 国家建设甲建设乙丙丁发展)."""
+        if number == len(sequence):
+            return []
+        if (number, cursor) in dead_ends:
+            return None
+        reach = slop + 2 if not apart or number in apart else 2
+        for step in range(1, reach):
+            if sequence[number] in at.get(cursor + step, ()):
+                after = rest(number + 1, cursor + step)
+                if after is not None:
+                    return [cursor + step, *after]
+        dead_ends.add((number, cursor))
+        return None
+
     for position in sorted(p for p, words in at.items() if sequence[0] in words):
-        picked = [at[position][sequence[0]]]
-        cursor = position
-        for number, word in enumerate(sequence[1:], start=1):
-            reach = slop + 2 if not apart or number in apart else 2
-            step = next((k for k in range(1, reach) if word in at.get(cursor + k, ())), None)
-            if step is None:
-                break
-            cursor += step
-            picked.append(at[cursor][word])
+        positions = rest(1, position)
+        if positions is None:
+            continue
+        picked = [at[position][sequence[0]]] + [at[p][word] for p, word in zip(positions, sequence[1:])]
+        if slop:
+            found += picked
         else:
-            if slop:
-                found += picked
-            else:
-                found.append((picked[0][0], picked[-1][1]))
+            found.append((picked[0][0], picked[-1][1]))
     return found
 
 

@@ -360,6 +360,8 @@ def test_a_query_file_in_a_legacy_encoding_is_read_as_records_are(tmp_path, samp
     assert result.exit_code == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()[1:]]
     assert [row["query"] for row in rows] == queries and all(row["total_passages"] for row in rows)
+    guessed = encoding != "utf-8-sig"  # any but UTF-8 is said, as for records
+    assert (f"{path}: info: decoded as {encoding}" in result.stderr) == guessed
 
 
 def test_query_files_and_outputs_that_cannot_be_used_are_said_in_one_line(tmp_path, sample_index):

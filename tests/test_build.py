@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from corpus.errors import HuiyiError, IndexDamagedError
+from corpus.errors import HuiyiError, IndexDamagedError, IndexNotFoundError
 from corpus.importers import ImportError_, import_rows, parse_mapping
 from corpus.sources import decodes
 from corpus.version import READER_VERSION
@@ -1437,3 +1437,16 @@ def test_an_index_that_cannot_be_written_is_said_in_one_line(tmp_path, monkeypat
     result = CliRunner().invoke(main, ["index", str(corpus), "--index", str(tmp_path / "ix")])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == f"Error: cannot write the index at {tmp_path / 'ix'}: Permission denied"
+
+
+def test_a_folder_with_a_stray_huiyi_json_and_no_index_is_never_replaced(tmp_path):
+    """--rebuild replaces a damaged huiyi.json of an index, but had also deleted a folder that
+    merely held some other huiyi.json (and the user's files beside it)."""
+    corpus = write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    (folder / MANIFEST).write_text("not json", encoding="utf-8")
+    with pytest.raises(IndexNotFoundError, match="that is not huiyi's, and no index; refusing to replace it"):
+        build_index([corpus], folder, procs=1, rebuild=True)
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"

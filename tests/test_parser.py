@@ -341,9 +341,10 @@ def test_agenda_list_items():
 
 def test_a_line_starting_with_a_decimal_number_is_no_list_item():
     """细颗粒物（PM⏎2.5⏎）: the line "2.5" had opened a new paragraph, cutting the sentence."""
-    meeting = parse("**Remarks:**\n\n细颗粒物（PM\n2.5\n）平均浓度下降。\n\nThey bought\n1.5 million tons.\n2. Budget\n")
-    assert [p.text for p in meeting.remarks] == ["细颗粒物（PM 2.5 ）平均浓度下降。", "They bought 1.5 million tons.",
-                                                 "2. Budget"]
+    meeting = parse("**Remarks:**\n\n细颗粒物（PM\n2.5\n）平均浓度下降。\n\nThey bought\n1.5 million tons.\n2. Budget\n"
+                    "1.1 Grain\n1.2 Cooperatives\n")
+    assert [p.text for p in meeting.remarks] == ["细颗粒物（PM 2.5 ）平均浓度下降。", "They bought",
+                                                 "1.5 million tons.", "2. Budget", "1.1 Grain", "1.2 Cooperatives"]
 
 
 def test_bold_label_mid_line_is_text():

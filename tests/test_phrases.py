@@ -199,3 +199,19 @@ def test_the_distance_of_a_loose_phrase_is_counted_between_whole_words(tmp_path)
         assert sorted(hit.passage_id for hit in engine.search('"国家 建设"~4').hits) == ["a#0", "a#1"]
         assert all(hit.highlights for hit in engine.search('"国家 建设"~4').hits)
         assert [hit.passage_id for hit in engine.search('speaker:x OR "国家 建设"~1').hits] == ["a#1"]
+
+
+@pytest.mark.parametrize("text, query, marked", [
+    ("国家建设甲建设乙丙丁发展。", '"国家 建设 发展"~3', ["国家", "建设", "发展"]),
+    ("party state x state y z economy w.", '"party state economy"~2', ["party", "state", "economy"]),
+])
+def test_every_loose_phrase_hit_is_highlighted(tmp_path, text, query, marked):
+    """The highlighter took the nearest place of each word and never went back: where only a
+    later one leads on, the index's hit had no highlight (and kwic no line)."""
+    records = {"a.txt": f"**Dates of Meeting:** 1956\n\n**Remarks:**\n\n{text}\n"}
+    index_dir = tmp_path / "ix"
+    build_index([write_records(tmp_path / "c", records)], index_dir)
+    with Engine.open(index_dir) as engine:
+        (hit,) = engine.search(query).hits
+        assert [hit.excerpt[start:end] for start, end in hit.highlights] == marked
+        assert [line.match for line in engine.kwic(query)] == marked  # a line per word, as highlighted

@@ -34,6 +34,11 @@ def test_an_output_that_cannot_take_chinese_or_is_full_gets_no_traceback(sample_
                              "--format", "text", "--limit", "1"], capture_output=True, env=env, check=False)
     assert narrow.returncode == 0 and b"Traceback" not in narrow.stderr
     assert narrow.stderr.startswith(b"warning: the output is written as iso8859-1") and b"???" in narrow.stdout
+    chinese = subprocess.run([sys.executable, "-m", "search.cli", "search", "合作化", "--index", str(sample_index),
+                              "--format", "jsonl", "--limit", "1"], capture_output=True,
+                             env={**os.environ, "PYTHONIOENCODING": "gbk"}, check=False)
+    assert chinese.returncode == 0 and not chinese.stderr.startswith(b"warning")  # Chinese Windows' cp936
+    assert "合作化" in chinese.stdout.decode("gbk")
     with open("/dev/full", "w") as full:
         done = subprocess.run([sys.executable, "-m", "search.cli", "stats", "--index", str(sample_index)],
                               stdout=full, stderr=subprocess.PIPE, text=True, check=False)
