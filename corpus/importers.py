@@ -149,7 +149,7 @@ def import_text_file(record_file, pattern: str | None, mapping: dict[str, str], 
         row = text_file_row(record_file, pattern, encoding)
     except (OSError, HuiyiError) as error:
         return ParseResult(source, None, (Problem(source, 1, str(error), "error"),))
-    return _meeting_of_row(record_file.path, 1, row, mapping, kind, meeting_id=record_file.meeting_id)
+    return _meeting_of_row(source, 1, row, mapping, kind, meeting_id=record_file.meeting_id)
 
 
 def _replaced(encoding: str, told: bool = True) -> str:
@@ -580,7 +580,7 @@ class RowImport:
                 yield ParseResult(source, None, (Problem(source, number, row["__error__"], "error"),))
                 continue
             meeting_id = f"{self.namespace}/{_value(row, mapping, 'id') or number}"
-            result = _meeting_of_row(path, number, row, mapping, kind, meeting_id)
+            result = _meeting_of_row(source, number, row, mapping, kind, meeting_id)
             if result.meeting is not None and meeting_id in first_line:
                 renamed = f"{meeting_id}@{number}"
                 note = Problem(source, number, f"the id of line {first_line[meeting_id]}'s row again: this row is "
@@ -599,9 +599,9 @@ def _value(row: dict, mapping: dict[str, str], target: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _meeting_of_row(path: Path, number: int, row: dict, mapping: dict[str, str], kind: str,
+def _meeting_of_row(source: str, number: int, row: dict, mapping: dict[str, str], kind: str,
                     meeting_id: str) -> ParseResult:
-    source = path_text(path)
+    """One row as a meeting; ``source``: its file, as problems name it (made once per file)."""
     problems: list[Problem] = []
     if "__warning__" in row:
         problems.append(Problem(source, number, row.pop("__warning__")))

@@ -666,23 +666,21 @@ def _still_failed(known: dict, read_again: set[str]) -> tuple[list[Problem], int
     return kept, count
 
 
-def _unlisted_files(ix, known: dict) -> dict[str, int]:
+def _unlisted_files(reader, known: dict) -> dict[str, int]:
     """File key → live passages, for the files in the index that ``known`` does not list."""
-    with ix.reader() as reader:
-        keys = [key for key in reader.field_terms("file_key") if key not in known]
-        found = {key: sum(1 for _ in reader.postings("file_key", key).all_ids()) for key in keys}
+    keys = [key for key in reader.field_terms("file_key") if key not in known]
+    found = {key: sum(1 for _ in reader.postings("file_key", key).all_ids()) for key in keys}
     return {key: count for key, count in found.items() if count}
 
 
-def _indexed_digests(ix, file_keys: list[str]) -> dict[bytes, list[int]]:
+def _indexed_digests(reader, file_keys: list[str]) -> dict[bytes, list[int]]:
     """digest → document numbers, for the passages of these files in the index."""
     found = defaultdict(list)
-    with ix.reader() as reader:
-        digests = reader.column_reader("digest")
-        for key in file_keys:
-            if ("file_key", key) in reader:
-                for docnum in reader.postings("file_key", key).all_ids():
-                    found[digests[docnum]].append(docnum)
+    digests = reader.column_reader("digest")
+    for key in file_keys:
+        if ("file_key", key) in reader:
+            for docnum in reader.postings("file_key", key).all_ids():
+                found[digests[docnum]].append(docnum)
     return found
 
 
@@ -724,16 +722,18 @@ def _update(index_dir, manifest, paths, imports, units, procs, memory_mb, on_pro
     added = sum(1 for unit in changed if unit.key not in known)
     removed = [key for key in known if key not in current]
     counts = _new_counts()
-    ix = open_checked(index_dir)
+    ix, reader = open_checked(index_dir)
     try:
         try:  # what an update reads of the index: where it is damaged, said in one line
             # files with passages in the index that the manifest does not list: an update killed after
             # its commit, before it wrote the manifest. Their passages are matched like a changed
             # file's, or deleted if the file is gone, so they are never indexed twice.
-            unlisted = _unlisted_files(ix, known)
-            indexed = _indexed_digests(ix, [unit.key for unit in todo])
+            unlisted = _unlisted_files(reader, known)
+            indexed = _indexed_digests(reader, [unit.key for unit in todo])
         except POSTINGS_DAMAGE as error:
             raise damaged(index_dir, error) from error
+        finally:
+            reader.close()
         strays = [key for key in unlisted if key not in current]
         if todo or removed or strays:
             deletions = [("file_key", key) for key in removed + strays]

@@ -38,13 +38,13 @@ POSTINGS_DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib
 
 
 def open_checked(index_dir: str | Path):
-    """The index, its segments opened once (where a removed or truncated one is found)."""
+    """The index and a reader of all its segments: opening them is where a removed or truncated
+    one is found. The caller reads with that reader (and closes it), not a second one."""
     try:
         ix = open_index(index_dir)
-        ix.reader().close()
+        return ix, ix.reader()
     except INDEX_DAMAGE as error:
         raise damaged(index_dir, error) from error
-    return ix
 
 
 def damaged(index_dir: str | Path, error: Exception) -> IndexDamagedError:

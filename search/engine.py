@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Self
 
 from whoosh.collectors import TopCollector
+from whoosh.searching import Searcher
 
 from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError, UsageError
 from corpus.version import VERSION
@@ -114,7 +115,7 @@ class _Closed:
 class Engine:
     """An open index. Thread-compatible, not thread-safe: one Engine per thread or process."""
 
-    def __init__(self, index_dir: Path, ix, manifest: dict, ranking: Ranking = DEFAULT_RANKING,
+    def __init__(self, index_dir: Path, ix, reader, manifest: dict, ranking: Ranking = DEFAULT_RANKING,
                  glossary: str | os.PathLike | None = None) -> None:
         self.index_dir = index_dir
         self.manifest = manifest
@@ -123,7 +124,7 @@ class Engine:
         self._glossary_path = glossary or self.config.glossary or starter_glossary_path()
         self._glossary: Glossary | None = None
         self._ix = ix
-        self._searcher = ix.searcher(weighting=CachedLengthBM25F(B=ranking.b, K1=ranking.k1))
+        self._searcher = Searcher(reader, fromindex=ix, weighting=CachedLengthBM25F(B=ranking.b, K1=ranking.k1))
         self._meeting_list: list[str] | None = None
         # segmenting queries with other words than the passages were (see build_index, which rebuilds)
         built_with = manifest.get("analyzer", {}).get("word_lists_digest")
@@ -147,7 +148,7 @@ class Engine:
             )
         use_user_dictionaries(manifest)
         reload_if_word_lists_changed()
-        return cls(index_dir, open_checked(index_dir), manifest, ranking, glossary)
+        return cls(index_dir, *open_checked(index_dir), manifest, ranking, glossary)
 
     def close(self) -> None:
         """Close the index; closing again does nothing, and any other use raises EngineClosedError
