@@ -219,7 +219,7 @@ def _sort_key(date: PartialDate) -> tuple[int, int, int]:
 # a heading's day may be the first of a range, "October 29-30", "10月29日至30日": the speech is dated
 # by its first day (the rest had become the title, "30 Summary reports")
 _DAY_TO = r"(?:(?:[-~]|\s*[–—]\s*)\d{1,2}(?:st|nd|rd|th)?(?!\d))?"  # "October 29 - 30 people": no range
-_CHINESE_DAY_TO = rf"(?:\s*[-–—~至到]\s*(?:{CHINESE_NUMBER}|\d{{1,2}})\s*(?=[日号]))?"
+_CHINESE_DAY_TO = rf"(?:\s*[日号]?\s*[-–—~至到]\s*(?:{CHINESE_NUMBER}|\d{{1,2}})\s*(?=[日号]))?"  # 29至30日, 29日至30日
 _HEADING_DATE = [
     re.compile(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"),
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
@@ -229,7 +229,7 @@ _HEADING_DATE = [
                re.IGNORECASE),
     re.compile(
         rf"(?:(?P<cy>{CHINESE_NUMBER}|\d{{4}})\s*年)?\s*(?P<cm>{CHINESE_NUMBER}|\d{{1,2}})\s*月"
-        rf"\s*(?P<cd>{CHINESE_NUMBER}|\d{{1,2}})(?:\s*[日号]\s*[-–—~至到]\s*(?:{CHINESE_NUMBER}|\d{{1,2}}))?{_CHINESE_DAY_TO}\s*[日号]"
+        rf"\s*(?P<cd>{CHINESE_NUMBER}|\d{{1,2}}){_CHINESE_DAY_TO}\s*[日号]"
     ),
 ]
 
