@@ -35,7 +35,7 @@ from .sources import (
     reason,
     text_encoding,
 )
-from .text import HAN_CHARACTER, quoted
+from .text import count_han, quoted
 
 TARGETS = ("text", "id", "date", "type", "place", "speaker", "title", "attendance")
 # A whole report in one cell: Python's csv stops at 131,072 characters a field by default, and
@@ -277,7 +277,7 @@ def _utf8_chinese(line: bytes) -> str | None:
     and fewer bad sequences than Han characters. GB18030 or Big5 read as UTF-8 is nearly all
     bad sequences."""
     text = line.decode("utf-8", errors="replace")
-    han = len(HAN_CHARACTER.findall(text))
+    han = count_han(text)
     return text if han >= 2 and text.count("\ufffd") < han else None
 
 

@@ -36,7 +36,7 @@ from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
-from corpus.text import HAN_CHARACTER, HAN_CLASS, WIDTH_TABLE
+from corpus.text import HAN_CLASS, HAN_RUNS, WIDTH_TABLE
 
 from .dictionary import segmenter, user_dictionaries, word_lists_digest
 from .files import cache_dir, write_cache_file
@@ -140,14 +140,15 @@ def _t2s_table_from_opencc() -> dict[int, int]:
     return table
 
 
-# Every character either fold changes: full-width forms (U+3000, U+FF01–FF5E) and the Han of the
-# t2s table (U+3400–FAFF). Text without any (most English) is returned as it is.
-_FOLDABLE = re.compile("[\u3000\u3400-\ufaff\uff01-\uff5e]")
+# Every character either fold changes is at or above this: full-width forms (U+3000, U+FF01–FF5E)
+# and the Han of the t2s table (U+3400–FAFF). Text below it (most English) is returned as it is.
+# (A pattern of those characters took 4.5 ms to compile, at every start of huiyi.)
+_FOLDABLE_FROM = "\u3000"
 
 
 def fold(text: str) -> str:
     """Full-width→half-width and Traditional→Simplified, one character for one character."""
-    if _FOLDABLE.search(text) is None:
+    if not text or max(text) < _FOLDABLE_FROM:
         return text
     return text.translate(_fold_table())
 
@@ -541,7 +542,7 @@ def _views(text: str) -> tuple[list[str], defaultdict[str, list[int]], int]:
     folded = fold(text)
     if folded.isascii():
         english, runs = _words_pattern(True).findall(folded), ()
-    elif HAN_CHARACTER.search(folded) is None:
+    elif HAN_RUNS.search(folded) is None:
         english, runs = _words_pattern(False).findall(folded), ()
     else:
         runs = _RUNS.findall(folded)

@@ -37,20 +37,19 @@ from corpus.model import Meeting, ParseResult, Problem
 from corpus.sources import RecordFile, iter_record_files, path_text, read_record, reason
 from corpus.version import READER_VERSION, VERSION
 
-from .analysis import ANALYZER_VERSION, analyzer_settings, fold
+from .analysis import analyzer_settings, fold
 from .dictionary import (
-    add_user_dictionary,
     reload_if_word_lists_changed,
     segmenter,
     word_lists_digest,
 )
 from .files import replace_file
+from .manifest import MANIFEST, compatible, default_index_dir, read_manifest, use_user_dictionaries
 from .passages import language_of, meeting_fields, passages_of
 from .schema import DIGEST_SIZE, SCHEMA_VERSION, make_schema
 from .segments import build_segments, commit_segments
 from .storage import POSTINGS_DAMAGE, damaged, open_checked
 
-MANIFEST = "huiyi.json"
 # Above this much input, jieba's dictionary is loaded whole (0.2 s) rather than word by word
 # from its trie (~0.7 µs a character more, see indexer.dictionary): ~300,000 Chinese characters.
 WHOLE_DICTIONARY_BYTES = 1 << 20
@@ -63,17 +62,10 @@ PARALLEL_BYTES = 1 << 20
 ROW_IDS = " ids-2"
 KEPT_FAILURES = 20  # of a file's rows that cannot be read, the manifest keeps so many to report again
 PROGRESS_ROWS = 200  # within a file of rows, progress is reported every so many rows
-INDEX_ENV = "HUIYI_INDEX"
-DEFAULT_INDEX = ".huiyi"
 
 
 class IndexLockedError(HuiyiError):
     """Another process is writing this index."""
-
-
-def default_index_dir() -> Path:
-    """``$HUIYI_INDEX`` if set, else ``.huiyi`` in the current folder."""
-    return Path(os.environ.get(INDEX_ENV) or DEFAULT_INDEX)
 
 
 def bundled_samples() -> Path:
@@ -407,56 +399,6 @@ class _Lock:
     def __exit__(self, *exc) -> None:
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
-
-
-def read_manifest(index_dir: Path) -> dict:
-    """The index's manifest; IndexNotFoundError where there is none, IndexDamagedError where it
-    cannot be read as one (it had been "no huiyi index" too, and --rebuild had stopped on it)."""
-    path = Path(index_dir) / MANIFEST
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError) as error:
-        raise IndexNotFoundError(
-            f"no huiyi index at {index_dir} (build one with: huiyi index PATH --index {index_dir})"
-        ) from error
-    except OSError as error:  # a healthy index this user may not read: not "damaged"
-        raise IndexNotFoundError(f"cannot read the index at {index_dir}: {error.strerror or error}") from error
-    except ValueError as error:
-        raise _damaged_manifest(index_dir, f"not UTF-8: {error}") from error
-    try:
-        manifest = json.loads(text)
-    except ValueError as error:
-        raise _damaged_manifest(index_dir, f"not JSON: {error}") from error
-    if not isinstance(manifest, dict) or "schema_version" not in manifest:
-        raise _damaged_manifest(index_dir, "not a manifest of huiyi's")
-    return manifest
-
-
-def _damaged_manifest(index_dir: Path, why: str) -> IndexDamagedError:
-    return IndexDamagedError(f"the index at {index_dir} is damaged: its {MANIFEST} cannot be read ({why}); "
-                             f"rebuild it with: huiyi index PATH … --rebuild --index {index_dir}")
-
-
-def use_user_dictionaries(manifest: dict, rebuild: bool = False) -> list[str]:
-    """Load the extra jieba dictionaries an index was built with (see ``--user-dict``).
-
-    One that is gone stops an update or a search (text would be segmented otherwise than the
-    index's); a rebuild goes on without it. Returns those left out."""
-    gone = []
-    for path in manifest.get("analyzer", {}).get("user_dictionaries", []):
-        if Path(path).is_file():
-            add_user_dictionary(path)
-        elif rebuild:
-            gone.append(path)
-        else:
-            raise IndexNotFoundError(f"the index was built with the jieba dictionary {path}, which is gone; "
-                                     "put it back or rebuild with --rebuild")
-    return gone
-
-
-def compatible(manifest: dict) -> bool:
-    built = (manifest.get("schema_version"), manifest.get("analyzer", {}).get("analyzer_version"))
-    return built == (SCHEMA_VERSION, ANALYZER_VERSION)
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:

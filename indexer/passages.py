@@ -6,12 +6,11 @@ paragraph, a decision, an agenda item, a remark (extra fields count as remarks).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.model import Meeting, Paragraph, PartialDate
-from corpus.text import HAN_CLASS
+from corpus.text import count_han
 
 from .analysis import VALUE_SEPARATOR
 from .dates import date_terms, first_day, last_day, sort_key
@@ -65,15 +64,12 @@ def passages_of(meeting: Meeting) -> list[Passage]:
     return passages
 
 
-_HAN_RUNS = re.compile(f"[{HAN_CLASS}]+")  # a string per run, not per character
-
-
 def language_of(text: str) -> str:
     """``zh``, ``en`` or ``mixed``, by the share of Han characters among letters; ``""`` for a
     passage without letters (a stray ``↑``, a page number), which is in no language."""
     if text.isascii():  # no Han (most English): no need to count
         return "en" if any(map(str.isalpha, text)) else ""
-    han = sum(map(len, _HAN_RUNS.findall(text)))
+    han = count_han(text)
     letters = sum(map(str.isalpha, text))
     if not letters:
         return ""

@@ -6,7 +6,7 @@ index``, ``huiyi check``) do not pay for loading the query engine at every start
 
 from __future__ import annotations
 
-from importlib import import_module
+from corpus.lazy import lazy_exports
 
 _EXPORTS = {
     "Engine": "search.engine",
@@ -23,14 +23,4 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'search' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

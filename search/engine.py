@@ -16,14 +16,9 @@ from whoosh.searching import Searcher
 from corpus.errors import HuiyiError, IndexNotFoundError, QuerySyntaxError, UsageError
 from corpus.version import VERSION
 from indexer.analysis import ANALYZER_VERSION
-from indexer.build import (
-    compatible,
-    default_index_dir,
-    read_manifest,
-    use_user_dictionaries,
-)
 from indexer.dictionary import reload_if_word_lists_changed, word_lists_digest
 from indexer.lexicon import distinct_terms
+from indexer.manifest import compatible, default_index_dir, read_manifest, use_user_dictionaries
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import open_checked
 

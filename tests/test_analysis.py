@@ -169,9 +169,10 @@ _HAN_EDGES = "".join(chr(c) for lo, hi in ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (
 @example(_HAN_EDGES)
 @given(st.text(max_size=50))
 def test_han_pattern_agrees_with_is_han(text):
-    from corpus.text import HAN_CHARACTER, is_han
+    from corpus.text import HAN_RUNS, count_han, is_han
 
-    assert [ch for ch in text if is_han(ch)] == HAN_CHARACTER.findall(text)
+    han = "".join(ch for ch in text if is_han(ch))
+    assert "".join(HAN_RUNS.findall(text)) == han and count_han(text) == len(han)
 
 
 def test_jieba_cache_loads_what_jieba_loads():

@@ -21,13 +21,12 @@ from corpus.importers import ImportError_, import_rows, parse_mapping
 from corpus.sources import decodes
 from corpus.version import READER_VERSION
 from indexer.build import (
-    MANIFEST,
     ImportSpec,
     IndexLockedError,
     _Lock,
     build_index,
-    read_manifest,
 )
+from indexer.manifest import MANIFEST, read_manifest
 from indexer.passages import language_of
 from indexer.storage import open_index
 from search import Engine
