@@ -10,5 +10,6 @@ VERSION = "0.1.0"
 # read every file again once. 2: HTML tags only, attendance by line, long labels, date ranges,
 # words broken at a line's end or by typesetting characters, GB18030 told from Big5 by odd symbols.
 # 3: footnote marks wrapped in tags or brackets (<sup><a …>3</a></sup>, <sup>[3]</sup>) and
-# Markdown's [^3]. 4: a line that is a bare number (2.5) is no list item.
-READER_VERSION = 4
+# Markdown's [^3]. 4: a line that is a bare number (2.5) is no list item. 5: a passage's source is
+# its file's absolute path (indexer.build.documents_of), however the file was given.
+READER_VERSION = 5

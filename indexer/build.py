@@ -142,7 +142,13 @@ class BuildSummary:
 
 
 def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
-    """The Whoosh documents (one per passage) of a meeting."""
+    """The Whoosh documents (one per passage) of a meeting.
+
+    A passage's source is its file's key, the absolute path, not the path as given: an update
+    does not read a file whose bytes are unchanged, so one given as ``corpus/a.txt`` when indexed
+    and by its absolute path later (``huiyi index`` refreshes from the absolute paths) had kept
+    the old spelling, beside new files with the other one. Files imported are given so already."""
+    meeting = replace(meeting, source=file_key)
     shared = meeting_fields(meeting)
     type_key = fold(meeting.type)
     # the digest of what each document is made from: this meeting's fields, then the passage

@@ -75,6 +75,25 @@ def indexed_passages(index_dir) -> list[tuple]:
     return sorted((f["passage_id"], f["text"], f.get("start"), f["position"]) for f in fields)
 
 
+def test_a_passage_source_is_its_files_absolute_path_however_the_file_was_given(tmp_path, monkeypatch):
+    """Indexed as ``c/a.txt``, then refreshed by ``huiyi index`` (the recorded absolute paths):
+    the unchanged file, not read again, had kept its relative source beside the new file's
+    absolute one, and showed otherwise than in a fresh build."""
+    monkeypatch.chdir(tmp_path)
+    write_records(tmp_path / "c", {"a.txt": record("alpha")})
+    build_index(["c"], tmp_path / "ix", procs=1)
+    (tmp_path / "c" / "b.txt").write_text(record("alpha beta"), encoding="utf-8")
+    refreshed = build_index(None, tmp_path / "ix", procs=1)
+    build_index(["c"], tmp_path / "fresh", procs=1)
+    assert (refreshed.added, refreshed.unchanged) == (1, 1)
+    expected = {"a": str(tmp_path / "c" / "a.txt"), "b": str(tmp_path / "c" / "b.txt")}
+    for index_dir in ("ix", "fresh"):
+        with Engine.open(tmp_path / index_dir) as engine:
+            hits = engine.search("alpha", limit=0).hits
+            assert {hit.meeting_id: hit.source for hit in hits} == expected
+            assert engine.meeting("a").source == expected["a"]
+
+
 def test_an_update_reindexes_only_the_passages_that_changed(tmp_path):
     rows = [{"id": f"r{n}", "year": str(1950 + n % 5), "text": f"第{n}段：paragraph {n} one.\n\nParagraph {n} two."}
             for n in range(40)]
