@@ -127,6 +127,11 @@ def postings_at(reader, fieldname: str, text, docnums=None, weights_only: bool =
         postings = reader.postings(fieldname, text)
         entries = {}
         for docnum in docnums:
+            # the frequency counts deleted documents too: after an update, a term may be left in
+            # none, and its matcher (which passes over deletions) is done before the first skip,
+            # which raises ReadTooFar ('"rash advance"' with every "advance" rewritten)
+            if not postings.is_active():
+                break
             postings.skip_to(docnum)
             if not postings.is_active():
                 break

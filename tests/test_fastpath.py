@@ -195,3 +195,28 @@ def test_top_hits_taken_at_once_equal_whooshs_one_at_a_time(tmp_path):
             assert ours.results().docs() == theirs.results().docs() == set(range(20))
             assert limit == 1 or len({hit.score for hit in ours.results()}) < min(limit, 20)  # ties within the top N
     ix.close()
+
+
+def test_a_phrase_whose_common_word_was_rewritten_by_an_update_is_searched(tmp_path):
+    """Every passage holding "advance" rewritten by an update (their meeting's date changed):
+    the old segment still counts the word's postings, but holds it in no live passage. Probing
+    it at "rash"'s one passage there had raised ReadTooFar: a traceback for '"rash advance"'."""
+    from indexer.build import build_index
+    from search import Engine
+
+    from .conftest import write_records
+
+    header = "**Dates of Meeting:** {date}\n\n**Other Decisions and/or Actions:**\n\n"
+    points = "".join(f"Point {n}: we must advance.\n\n" for n in range(1, 10))
+    corpus = write_records(tmp_path / "c", {"a.txt": header.format(date="10-10-1954") + points,
+                                            "b.txt": header.format(date="11-11-1954") + "No rash moves.\n"})
+    build_index([corpus], tmp_path / "ix", procs=1)
+    (corpus / "a.txt").write_text(header.format(date="12-10-1954") + points, encoding="utf-8")
+    assert build_index([corpus], tmp_path / "ix", procs=1).passages_written == 9
+    with Engine.open(tmp_path / "ix") as engine:
+        assert engine.search('"rash advance"').total_passages == 0
+        assert engine.search('"must advance"').total_passages == 9
+        (corpus / "b.txt").write_text(header.format(date="11-11-1954") + "No rash advance.\n", encoding="utf-8")
+    build_index([corpus], tmp_path / "ix", procs=1)
+    with Engine.open(tmp_path / "ix") as engine:
+        assert [hit.meeting_id for hit in engine.search('"rash advance"').hits] == ["b"]
