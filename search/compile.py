@@ -23,6 +23,7 @@ from corpus.text import is_han
 from indexer.analysis import exact_sequence, fold, loose_words, word_analyzer
 from indexer.dates import range_terms
 
+from .exclusion import AndNot
 from .fastpath import AdjacentPhrase, DocSetQuery, PositionalPrefix, WithWordBonus, spelled
 from .query import And, DateFilter, KindFilter, Node, Not, Or, Phrase, Term
 
@@ -209,7 +210,7 @@ class _Compiler:
             return None
         base = wq.And(included) if len(included) > 1 else (included[0] if included else wq.Every())
         if excluded:
-            return wq.AndNot(base, wq.Or(excluded) if len(excluded) > 1 else excluded[0])
+            return AndNot(base, wq.Or(excluded) if len(excluded) > 1 else excluded[0])
         return base
 
     def _or(self, node: Or, positive: bool) -> wq.Query | None:
@@ -225,6 +226,6 @@ def compile_query(node: Node, date_bounds: tuple[dt.date, dt.date], ranking: Ran
     if query is None:
         raise QuerySyntaxError("the query has only stopwords or punctuation: nothing to search for")
     if isinstance(query, wq.Not):
-        query = wq.AndNot(wq.Every(), query.query)
+        query = AndNot(wq.Every(), query.query)
     compiler.result.query = query
     return compiler.result

@@ -182,3 +182,30 @@ def test_a_minus_after_list_punctuation_excludes(typed, plain):
 def test_a_question_mark_inside_a_word_is_no_wildcard(query):
     with pytest.raises(QuerySyntaxError, match="wildcards are only allowed at the end of a word"):
         parse_query(query)
+
+
+def test_an_exclusion_finds_what_its_word_finds_less_what_the_excluded_word_finds(tmp_path):
+    """Whoosh's AndNot looked for its first match right only where both words start on the same
+    passage: "The plan for steel." was found by ``plan -steel`` whenever "steel" came first in its
+    segment (Whoosh issue #419), so an updated index and a fresh build answered differently.
+    Every order of four passages, one record each: the hits are the set difference."""
+    from itertools import permutations
+
+    from indexer.build import build_index
+    from search import Engine
+
+    from .conftest import write_records
+
+    texts = ["Steel output must rise. 钢产量 初级社", "The plan for steel. 计划 钢产量 初级社 高级社",
+             "The plan for grain. 计划 高级社", "A plan of roads. 计划"]
+    for number, order in enumerate(permutations(texts)):
+        body = "**Other Decisions and/or Actions:**\n\n" + "\n\n".join(order) + "\n"
+        build_index([write_records(tmp_path / f"c{number}", {"r.txt": body})], tmp_path / f"ix{number}", procs=1)
+        with Engine.open(tmp_path / f"ix{number}") as engine:
+            def found(query):
+                return {hit.text for hit in engine.search(query, limit=0).hits}
+
+            for kept, excluded in (("plan", "steel"), ("计划", "钢产量"), ("高级社", "初级社"), ("plan", "钢产量 初级社")):
+                expected = found(kept) - found(excluded)
+                assert found(f"{kept} -({excluded})") == found(f"{kept} NOT ({excluded})") == expected, order
+            assert found("-steel") == set(texts) - found("steel")
