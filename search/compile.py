@@ -23,7 +23,7 @@ from corpus.text import is_han
 from indexer.analysis import exact_sequence, fold, loose_words, word_analyzer
 from indexer.dates import range_terms
 
-from .exclusion import AndNot
+from . import boolean
 from .fastpath import AdjacentPhrase, DocSetQuery, PositionalPrefix, WithWordBonus, spelled
 from .query import And, DateFilter, KindFilter, Node, Not, Or, Phrase, Term
 
@@ -210,14 +210,18 @@ class _Compiler:
             return None
         base = wq.And(included) if len(included) > 1 else (included[0] if included else wq.Every())
         if excluded:
-            return AndNot(base, wq.Or(excluded) if len(excluded) > 1 else excluded[0])
+            return boolean.AndNot(base, boolean.Or(excluded) if len(excluded) > 1 else excluded[0])
         return base
 
     def _or(self, node: Or, positive: bool) -> wq.Query | None:
         parts = [q for q in (self.compile(item, positive) for item in node.items) if q is not None]
         if not parts:
             return None
-        return wq.Or(parts) if len(parts) > 1 else parts[0]
+        # grain OR -steel: every passage but those of steel, by the AND NOT above; Whoosh's Not
+        # (its InverseMatcher) had also listed a deleted passage where its list ran out
+        parts = [boolean.AndNot(wq.Every(), part.query) if isinstance(part, wq.Not) and len(parts) > 1 else part
+                 for part in parts]
+        return boolean.Or(parts) if len(parts) > 1 else parts[0]
 
 
 def compile_query(node: Node, date_bounds: tuple[dt.date, dt.date], ranking: Ranking = DEFAULT_RANKING) -> Compiled:
@@ -226,6 +230,6 @@ def compile_query(node: Node, date_bounds: tuple[dt.date, dt.date], ranking: Ran
     if query is None:
         raise QuerySyntaxError("the query has only stopwords or punctuation: nothing to search for")
     if isinstance(query, wq.Not):
-        query = AndNot(wq.Every(), query.query)
+        query = boolean.AndNot(wq.Every(), query.query)
     compiler.result.query = query
     return compiler.result

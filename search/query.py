@@ -139,9 +139,26 @@ def _lex(query: str) -> list[_Tok]:
             if kind == "word" and text.endswith(":") and text[:-1].lower() in FIELDS:
                 # "speaker: 邓子恢", "date:": had been searched as the word "speaker"
                 raise QuerySyntaxError(f"{text[:-1].lower()}: needs a value right after the colon", query, position)
-            tokens.append(_Tok(kind, text, position))
+            listed = kind == "word" and not (tokens and tokens[-1].kind == "field")  # a field's value is one value
+            tokens.extend(_listed_words(text, position) if listed else [_Tok(kind, text, position)])
         position = match.end()
     return tokens
+
+
+def _listed_words(text: str, position: int) -> list[_Tok]:
+    """合作化，冒进: two words, as a Chinese reader lists them, each a token of its own, so that a
+    NOT before the first (-合作化，冒进) takes the first alone; it had taken both, as one group.
+    合作化，-冒进: NOT 冒进."""
+    tokens, start = [], 0
+    for end, after in [(found.start(), found.end()) for found in _LISTED.finditer(text)] + [(len(text), len(text))]:
+        piece, at = text[start:end], position + start
+        if start and piece.startswith("-") and len(piece) > 1:
+            tokens.append(_Tok("NOT", "-", at))
+            piece, at = piece[1:], at + 1
+        if piece:
+            tokens.append(_Tok("word", piece, at))
+        start = after
+    return tokens or [_Tok("word", text, position)]
 
 
 class _Parser:
@@ -219,11 +236,7 @@ class _Parser:
             return self.parse_field(token)
         if token.kind == "phrase":
             return Phrase(token.text, "", token.slop)
-        pieces = [piece for piece in _LISTED.split(token.text) if piece]
-        if len(pieces) > 1:  # 合作化，冒进: two words, as a Chinese reader lists them (合作化，-冒进: NOT 冒进)
-            return And(tuple(Not(_word(piece[1:], "", token, self)) if piece.startswith("-") and len(piece) > 1
-                             else _word(piece, "", token, self) for piece in pieces))
-        return _word(pieces[0] if pieces else token.text, "", token, self)
+        return _word(token.text, "", token, self)
 
     def parse_field(self, token: _Tok) -> Node:
         name = token.text.lower()
