@@ -37,10 +37,6 @@ from .trend import Trend
 SORTS = ("relevance", "date", "-date")
 MIN_WIDTH = 20  # the shortest excerpt: a match and a few characters of context
 FACETS = {"year": "year_key", "type": "type_key", "speaker": "speaker_key", "kind": "kind"}
-# Facets counted by a folded key (鄧子恢 and 邓子恢 are one speaker) but shown as written, by the
-# stored field of the key's first passage in the index: a collection in Traditional characters had
-# seen its speakers and meeting types in Simplified ones.
-AS_WRITTEN = {"type": "meeting_type", "speaker": "speaker_name"}
 GROUP_EXTRA = 3  # passages shown under a meeting's best one with group="meeting"
 
 
@@ -475,22 +471,8 @@ class Engine:
     def _facet(self, name: str, docset) -> tuple[tuple[str, int], ...]:
         column = self._searcher.reader().column_reader(FACETS[name])
         counts = Counter(column[docnum] or "" for docnum in docset)
-        if name in AS_WRITTEN:
-            counts = self._as_written(AS_WRITTEN[name], column, docset, counts)
         ordered = sorted(counts.items(), key=lambda item: (item[0],) if name == "year" else (-item[1], item[0]))
         return tuple(ordered)
-
-    def _as_written(self, stored_name: str, column, docset, counts: Counter) -> Counter:
-        """``counts`` by each key as its first passage in the index writes it (see AS_WRITTEN)."""
-        first: dict[str, int] = {}
-        for docnum in sorted(docset):
-            first.setdefault(column[docnum] or "", docnum)
-            if len(first) == len(counts):
-                break
-        shown: Counter = Counter()
-        for key, count in counts.items():
-            shown[key and (self._searcher.stored_fields(first[key]).get(stored_name) or key)] += count
-        return shown
 
     def _fuzzy_marks(self, compiled) -> list[Mark]:
         marks = []
