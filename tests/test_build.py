@@ -92,6 +92,10 @@ def test_a_passage_source_is_its_files_absolute_path_however_the_file_was_given(
             hits = engine.search("alpha", limit=0).hits
             assert {hit.meeting_id: hit.source for hit in hits} == expected
             assert engine.meeting("a").source == expected["a"]
+    (tmp_path / "link").symlink_to(tmp_path / "c")  # symbolic links resolved, as in the file's key
+    build_index([tmp_path / "link"], tmp_path / "linked", procs=1)
+    with Engine.open(tmp_path / "linked") as engine:
+        assert {hit.meeting_id: hit.source for hit in engine.search("alpha", limit=0).hits} == expected
 
 
 def test_an_update_reindexes_only_the_passages_that_changed(tmp_path):
