@@ -37,6 +37,11 @@ def test_a_search_does_not_load_the_builder_or_the_record_parser(sample_index):
               "import corpus, search; print(corpus.parse_text.__module__, search.Engine.__module__)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[:2] == ["[]", "corpus.parser search.engine"]
+    command = ("import sys; from search.cli import main\n"
+               f"main(['search', '合作化', '--index', {str(sample_index)!r}, '--format', 'jsonl'], standalone_mode=False)\n"
+               "print(sorted(m for m in ('indexer.build', 'corpus.parser', 'corpus.sources') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]" and len(done.stdout.splitlines()) > 1
 
 
 def test_an_output_that_cannot_take_chinese_or_is_full_gets_no_traceback(sample_index):
