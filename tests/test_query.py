@@ -4,8 +4,10 @@ import datetime as dt
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from corpus.errors import QuerySyntaxError
+from corpus.errors import HuiyiError, QuerySyntaxError
 from search.query import And, DateFilter, KindFilter, Not, Or, Phrase, Term, parse_query
 
 
@@ -264,3 +266,28 @@ def test_boolean_queries_find_the_set_algebra_of_their_parts_in_segments_with_de
 
         assert found_now("grain OR -steel") == found_now("grain") | (found_now("date:1900..2000") - found_now("steel"))
         assert "e#0" not in found_now("grain OR -steel")
+
+
+# Pieces of queries, syntax and words, of which the property test below strings queries together
+_QUERY_PIECES = ["合作化", "冒进", "高级社", "急躁冒進", "cooperativization", "optimism", "the", "Deng", "邓子恢",
+                 "speaker:", "type:", "place:", "attendee:", "kind:", "quote:", "date:", "date:1955", "date:1954..1956",
+                 "date:..1955", "kind:speech", "AND", "OR", "NOT", "-", "(", ")", "（", "）", '"', "“", "”", "「", "」", "~",
+                 "~2", "*", "?", "，", "、", "：", "－", "co-op*", "U.S.", "650,000", "Zhō*", "\\", "'", ":", "..", "x~",
+                 "\u3000", " ", " "]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_QUERY_PIECES), min_size=1, max_size=8).map("".join))
+def test_any_query_is_answered_or_refused_in_one_line(sample_index, query):
+    """Convention 6, for the query path: whatever is typed, a search, a grouped search with facets,
+    kwic and trend answer or raise a HuiyiError (one line, exit 2), never another exception."""
+    from search import Engine
+
+    with Engine.open(sample_index) as engine:
+        for call in (lambda: engine.search(query, limit=5),
+                     lambda: engine.search(query, limit=0, group="meeting", sort="date", facets=["year", "speaker"]),
+                     lambda: engine.kwic(query), lambda: engine.trend(query)):
+            try:
+                call()
+            except HuiyiError:
+                pass
