@@ -357,8 +357,11 @@ class Engine:
                 return 0
 
         def correct(word: str) -> list[str]:
-            # words sharing the first two letters: a small part of the vocabulary to walk
-            return corrector.suggest(word, limit=3, maxdist=2 if len(word) > 5 else 1, prefix=2)
+            # words sharing the first two letters: a small part of the vocabulary to walk. Only
+            # words that find something: the vocabulary keeps the words of passages an update
+            # replaced until their segment is merged (cooperativization, rewritten away, was offered)
+            close = corrector.suggest(word, limit=5, maxdist=2 if len(word) > 5 else 1, prefix=2)
+            return [found for found in close if count(found)][:3]
 
         return suggestions(node, count, correct)
 

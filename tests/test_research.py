@@ -273,3 +273,22 @@ def test_did_you_mean(sample_index):
     assert found.suggestions == ()
     result = CliRunner().invoke(main, ["search", "cooperatvization", "--index", str(sample_index)])
     assert "did you mean: cooperativization" in result.stderr
+
+
+def test_did_you_mean_offers_no_word_left_only_in_replaced_passages(tmp_path):
+    """An update replaces a passage, but its words stay in the index's vocabulary until its
+    segment is merged: "cooperativization", in no passage any more, had been offered."""
+    from indexer.build import build_index
+
+    from .conftest import write_records
+
+    corpus = write_records(tmp_path / "c", {"a.txt": "**Remarks:**\n\nThe cooperativization drive.\n",
+                                            "b.txt": "**Remarks:**\n\nThe cooperatives grew.\n"})
+    build_index([corpus], tmp_path / "ix", procs=1)
+    with Engine.open(tmp_path / "ix") as engine:
+        assert engine.search("cooperativisation").suggestions == ("cooperativization",)
+    (corpus / "a.txt").write_text("**Remarks:**\n\nThe steel drive.\n", encoding="utf-8")
+    build_index([corpus], tmp_path / "ix", procs=1)
+    with Engine.open(tmp_path / "ix") as engine:
+        assert engine.search("cooperativization").total_passages == 0
+        assert engine.search("cooperativisation").suggestions == ()
