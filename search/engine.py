@@ -478,10 +478,14 @@ class Engine:
         return tuple(ordered)
 
     def _fuzzy_marks(self, compiled) -> list[Mark]:
+        """The words a fuzzy term matched, segment by segment as the search expands it: the
+        reader over several segments (an updated index) counts a swap of two letters as one edit,
+        a segment's reader as two, so grian~1 had marked "grain", which it does not find."""
         marks = []
-        reader = self._searcher.reader()
         for query, in_quote in compiled.fuzzy:
-            for _, term in query.existing_terms(reader, expand=True):
+            terms = {term for leaf, _ in self._searcher.reader().leaf_readers()
+                     for _, term in query.existing_terms(leaf, expand=True)}
+            for term in sorted(terms):
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
                 marks.append(Mark("exact", (text,), in_quote=in_quote))
         return marks

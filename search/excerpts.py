@@ -147,10 +147,13 @@ def make_excerpt(text: str, matches: list[tuple[int, int]], width: int = 240) ->
     # for a 100 KB passage of 20,000 matches); so are the boundaries tried below
     starts, ends = [s for s, _ in matches], [e for _, e in matches]
     for anchor_start, anchor_end in anchors:
-        start = _start_before(text, anchor_start, anchor_end, width, sentences, clauses)
-        end = _end_after(text, start, width, sentences, clauses, anchor_end)
+        # a match longer than the width is shown whole: cut to the width, the window had started
+        # inside it ("…elegates cooperative…") and marked nothing
+        room = max(width, anchor_end - anchor_start)
+        start = _start_before(text, anchor_start, anchor_end, room, sentences, clauses)
+        end = _end_after(text, start, room, sentences, clauses, anchor_end)
         if end == len(text):
-            start = _fill_backwards(text, start, end, width, clauses)
+            start = _fill_backwards(text, start, end, room, clauses)
         covered = matches[bisect_left(starts, start):bisect_right(ends, end)]
         score = (len({text[s:e].lower() for s, e in covered}), len(covered))
         if best is None or score > best[0]:

@@ -124,6 +124,18 @@ def test_a_narrow_excerpt_is_not_cut_inside_a_word(width, excerpt):
     assert make_excerpt(text, [(later, later + 5)], width=20).text == "…Other peace-loving…"
 
 
+@pytest.mark.parametrize("width", [20, 21, 22, 40])
+def test_a_match_longer_than_the_width_is_shown_whole_and_marked(width):
+    """A phrase of 22 characters at --width 20 or 21: the window had started inside it
+    ("…elegates cooperative…") and marked nothing."""
+    from search.excerpts import make_excerpt
+
+    text = "The meeting heard that the delegates cooperatives were praised by all."
+    start = text.index("delegates")
+    made = make_excerpt(text, [(start, start + 22)], width=width)
+    assert [made.text[slice(*span)] for span in made.highlights] == ["delegates cooperatives"]
+
+
 def test_us_is_the_united_states_not_used(engine):
     """U.S. had been the term us, the stem of used, uses and useful; US had been a stopword."""
     assert meetings(engine, "U.S.") == meetings(engine, "US") == ["f"]

@@ -291,3 +291,24 @@ def test_any_query_is_answered_or_refused_in_one_line(sample_index, query):
                 call()
             except HuiyiError:
                 pass
+
+
+def test_fuzzy_words_are_marked_alike_in_an_updated_index_and_a_fresh_build(tmp_path):
+    """The reader over an updated index's segments counts a swap of two letters as one edit, the
+    search (segment by segment) as two: grian~1 had marked "grain", which it does not find, and
+    grian~2 "grains" too, in the updated index only."""
+    from indexer.build import build_index
+    from search import Engine
+
+    from .conftest import write_records
+
+    corpus = write_records(tmp_path / "c", {"a.txt": "**Remarks:**\n\nThe grains were stored. The grain was dry.\n"})
+    build_index([corpus], tmp_path / "ix", procs=1)
+    (corpus / "b.txt").write_text("**Remarks:**\n\nThe steel was made.\n", encoding="utf-8")
+    build_index([corpus], tmp_path / "ix", procs=1)
+    build_index([corpus], tmp_path / "fresh", procs=1)
+    for query, marked in (("grian~2", ["grain"]), ("stored OR grian~1", ["stored"]), ("grains~1", ["grains", "grain"])):
+        for index_dir in ("ix", "fresh"):
+            with Engine.open(tmp_path / index_dir) as engine:
+                (hit,) = engine.search(query).hits
+            assert [hit.text[start:end] for start, end in hit.matches] == marked, index_dir
