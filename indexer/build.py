@@ -144,7 +144,8 @@ class BuildSummary:
 def documents_of(meeting: Meeting, file_key: str) -> list[dict]:
     """The Whoosh documents (one per passage) of a meeting.
 
-    A passage's source is its file's key, the absolute path, not the path as given: an update
+    A passage's source is its file's key (its absolute path, symbolic links resolved), not the
+    path as given: an update
     does not read a file whose bytes are unchanged, so one given as ``corpus/a.txt`` when indexed
     and by its absolute path later (``huiyi index`` refreshes from the absolute paths) had kept
     the old spelling, beside new files with the other one. Files imported are given so already."""

@@ -276,14 +276,35 @@ _QUERY_PIECES = ["合作化", "冒进", "高级社", "急躁冒進", "cooperativ
                  "\u3000", " ", " "]
 
 
+@pytest.fixture(scope="module")
+def updated_sample_index(tmp_path_factory):
+    """The samples indexed, then three of them changed and updated: segments with deletions."""
+    import shutil
+
+    from indexer.build import build_index
+
+    from .conftest import SAMPLES
+
+    folder = tmp_path_factory.mktemp("updated-samples")
+    shutil.copytree(SAMPLES, folder / "records")
+    build_index([folder / "records"], folder / "index", procs=1)
+    for path in sorted((folder / "records").glob("*.txt"))[:3]:
+        path.write_text(path.read_text(encoding="utf-8").replace("the ", "the very ", 3), encoding="utf-8")
+    build_index([folder / "records"], folder / "index", procs=1)
+    return folder / "index"
+
+
+@pytest.mark.parametrize("which", ["sample_index", "updated_sample_index"])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(_QUERY_PIECES), min_size=1, max_size=8).map("".join))
-def test_any_query_is_answered_or_refused_in_one_line(sample_index, query):
+@given(query=st.lists(st.sampled_from(_QUERY_PIECES), min_size=1, max_size=8).map("".join))
+def test_any_query_is_answered_or_refused_in_one_line(request, which, query):
     """Convention 6, for the query path: whatever is typed, a search, a grouped search with facets,
-    kwic and trend answer or raise a HuiyiError (one line, exit 2), never another exception."""
+    kwic and trend answer or raise a HuiyiError (one line, exit 2), never another exception; also
+    in an index whose segments hold deleted passages, where Whoosh's matchers had faults of their
+    own (search/boolean.py; the exact cases are pinned by the tests above)."""
     from search import Engine
 
-    with Engine.open(sample_index) as engine:
+    with Engine.open(request.getfixturevalue(which)) as engine:
         for call in (lambda: engine.search(query, limit=5),
                      lambda: engine.search(query, limit=0, group="meeting", sort="date", facets=["year", "speaker"]),
                      lambda: engine.kwic(query), lambda: engine.trend(query)):
