@@ -158,12 +158,6 @@ class SortedIdsMatcher(matching.ListMatcher):
         if id > self._ids[self._i]:
             self._i = bisect_left(self._ids, id, self._i)
 
-    def id(self):
-        # Whoosh's AndNotMatcher asks a finished matcher for its id after skipping it to the
-        # end (its leaf matchers answer with a stale id); answer with the last id, not IndexError
-        ids = self._ids
-        return ids[self._i] if self._i < len(ids) else ids[-1]
-
 
 class ScoredIdsMatcher(SortedIdsMatcher):
     """Sorted ids with their scores worked out beforehand."""
